@@ -1,0 +1,162 @@
+//! Accounts: registration, passwords (stored as SCRAM keys or plaintext per
+//! `[auth.password]`), removal. The rules live here once; the CLI, the c2s SASL code and
+//! the APIs call these functions.
+
+use crate::Server;
+use crate::config::{Limit, PasswordFormat};
+use crate::store::StoreError;
+use xmpp::BareJid;
+use xmpp::scram::StoredPassword;
+
+/// Why an account operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The user name or JID is not valid.
+    #[error("invalid JID: {0}")]
+    InvalidJid(String),
+    /// The domain is not served here.
+    #[error("unknown domain: {0}")]
+    UnknownDomain(String),
+    /// Empty passwords are refused.
+    #[error("empty password")]
+    EmptyPassword,
+    /// The account exists already.
+    #[error("user {0} already exists")]
+    AlreadyExists(String),
+    /// No such account.
+    #[error("user {0} does not exist")]
+    NotFound(String),
+    /// `max_users_per_domain` reached.
+    #[error("domain {0} has reached its maximum number of users")]
+    LimitReached(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Validates and normalises `user@domain` (nodeprep, nameprep); the domain must be served.
+pub fn account_jid(server: &Server, user: &str, domain: &str) -> Result<BareJid, AccountError> {
+    if user.is_empty() {
+        return Err(AccountError::InvalidJid(format!("@{domain}")));
+    }
+    let jid = BareJid::new(&format!("{user}@{domain}"))
+        .map_err(|e| AccountError::InvalidJid(format!("{user}@{domain}: {e}")))?;
+    if !server.config().is_local_domain(jid.domain().as_str()) {
+        return Err(AccountError::UnknownDomain(jid.domain().to_string()));
+    }
+    Ok(jid)
+}
+
+/// Parses a bare JID string naming an account on this server.
+pub fn parse_account(server: &Server, jid: &str) -> Result<BareJid, AccountError> {
+    let parsed = BareJid::new(jid).map_err(|e| AccountError::InvalidJid(format!("{jid}: {e}")))?;
+    let Some(node) = parsed.node() else {
+        return Err(AccountError::InvalidJid(jid.to_owned()));
+    };
+    account_jid(server, node.as_str(), parsed.domain().as_str())
+}
+
+fn parts(jid: &BareJid) -> (&str, &str) {
+    (jid.domain().as_str(), jid.node().map_or("", |n| n.as_str()))
+}
+
+impl Server {
+    /// The stored form of a new password, per `[auth.password]`.
+    pub fn encode_password(&self, password: &str) -> Result<String, AccountError> {
+        if password.is_empty() {
+            return Err(AccountError::EmptyPassword);
+        }
+        let auth = &self.config().auth;
+        let stored = match auth.password_format {
+            PasswordFormat::Plain => StoredPassword::plain(password),
+            PasswordFormat::Scram => {
+                StoredPassword::derive(password, &auth.scram_hashes, auth.scram_iterations)
+                    .map_err(|e| {
+                        AccountError::InvalidJid(format!("password rejected by SASLprep: {e}"))
+                    })?
+            }
+        };
+        Ok(stored.to_storage_string())
+    }
+
+    /// Creates an account.
+    pub async fn register_user(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
+        let stored = self.encode_password(password)?;
+        let (domain, user) = parts(jid);
+        if let Limit::Finite(max) = self.config().auth.max_users_per_domain {
+            if self.store().count_users(domain).await? >= max {
+                return Err(AccountError::LimitReached(domain.to_owned()));
+            }
+        }
+        if self.store().create_user(domain, user, &stored).await? {
+            tracing::info!(jid = %jid, "user registered");
+            Ok(())
+        } else {
+            Err(AccountError::AlreadyExists(jid.to_string()))
+        }
+    }
+
+    /// Removes an account and everything stored for it; its sessions are ended.
+    pub async fn remove_user(&self, jid: &BareJid) -> Result<(), AccountError> {
+        let (domain, user) = parts(jid);
+        if !self.store().remove_user(domain, user).await? {
+            return Err(AccountError::NotFound(jid.to_string()));
+        }
+        for r in self.sm().resources(jid) {
+            r.send(crate::sm::Routed::Kick("account removed".into()));
+        }
+        tracing::info!(jid = %jid, "user removed");
+        Ok(())
+    }
+
+    /// Replaces an account's password.
+    pub async fn set_password(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
+        let stored = self.encode_password(password)?;
+        let (domain, user) = parts(jid);
+        if self.store().set_password(domain, user, &stored).await? {
+            Ok(())
+        } else {
+            Err(AccountError::NotFound(jid.to_string()))
+        }
+    }
+
+    /// The stored password of an account, parsed.
+    pub async fn stored_password(
+        &self,
+        jid: &BareJid,
+    ) -> Result<Option<StoredPassword>, AccountError> {
+        let (domain, user) = parts(jid);
+        match self.store().get_password(domain, user).await? {
+            None => Ok(None),
+            Some(s) => StoredPassword::from_storage_string(&s)
+                .map(Some)
+                .map_err(|e| {
+                    AccountError::Store(StoreError::Corrupt(format!("password of {jid}: {e}")))
+                }),
+        }
+    }
+
+    /// Whether `password` is the account's password (`false` for unknown accounts).
+    pub async fn check_password(
+        &self,
+        jid: &BareJid,
+        password: &str,
+    ) -> Result<bool, AccountError> {
+        Ok(self
+            .stored_password(jid)
+            .await?
+            .is_some_and(|p| p.verify_plain(password)))
+    }
+
+    /// Whether the account exists.
+    pub async fn user_exists(&self, jid: &BareJid) -> Result<bool, AccountError> {
+        let (domain, user) = parts(jid);
+        Ok(self.store().get_password(domain, user).await?.is_some())
+    }
+
+    /// Accounts of a domain, as bare JIDs.
+    pub async fn list_users(&self, domain: &str) -> Result<Vec<String>, AccountError> {
+        let users = self.store().list_users(domain).await?;
+        Ok(users.into_iter().map(|u| format!("{u}@{domain}")).collect())
+    }
+}

@@ -1,0 +1,848 @@
+//! The client-to-server session machine, shared by every transport (WebSocket, BOSH).
+//!
+//! A transport turns its framing into [`Input`]s (stream open, elements, close), feeds them
+//! to [`C2s::handle`], feeds routed items from the session's mailbox to
+//! [`C2s::handle_routed`], and writes out the [`Output`]s it drains after each call. The
+//! machine does stream negotiation (RFC 6120: SASL, resource binding, the legacy session
+//! IQ), stanza handling for the user (RFC 6121: roster, presence, carbons), and cleanup.
+
+use crate::config::SaslMechanism;
+use crate::sm::{Routed, SessionId, SessionInfo};
+
+use crate::{Server, offline, presence, roster};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use xmpp::scram::{ScramCredentials, ScramServer};
+use xmpp::stanza::{ErrorType, cond, error_reply, iq_result, stream_error};
+use xmpp::{BareJid, Element, FullJid, Jid, ns};
+
+/// How a transport's connection looks to the core.
+#[derive(Clone, Debug)]
+pub struct ConnInfo {
+    /// `websocket` or `bosh`.
+    pub connection: &'static str,
+    /// Peer address.
+    pub ip: Option<IpAddr>,
+    /// Peer port.
+    pub port: u16,
+    /// Time allowed from the first byte to a bound resource (`None` = unlimited).
+    pub state_timeout: Option<Duration>,
+    /// Offer and accept the RFC 3921 session IQ.
+    pub backwards_compatible_session: bool,
+}
+
+/// The attributes of a stream header (`<open/>` in RFC 7395, `<body/>` in BOSH).
+#[derive(Clone, Debug, Default)]
+pub struct StreamOpen {
+    /// `to`: the domain the client wants.
+    pub to: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `xml:lang`.
+    pub lang: Option<String>,
+}
+
+/// What a transport feeds in.
+#[derive(Debug)]
+pub enum Input {
+    /// Stream header (initial or restart).
+    Open(StreamOpen),
+    /// One top-level element.
+    Element(Element),
+    /// The client closed the stream.
+    Close,
+}
+
+/// What a transport writes out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Stream header reply.
+    Open {
+        /// The server's domain.
+        from: String,
+        /// Stream id.
+        id: String,
+        /// Language.
+        lang: String,
+    },
+    /// One element (stanza, features, SASL, stream error...).
+    Element(Element),
+    /// End of stream; the transport closes after writing it.
+    Close,
+}
+
+enum Sasl {
+    Idle,
+    Scram {
+        server: Box<ScramServer>,
+        user: Option<BareJid>,
+    },
+}
+
+enum State {
+    WaitOpen,
+    WaitAuth(Sasl),
+    WaitRestart(BareJid),
+    WaitBind(BareJid),
+    Active(Box<Active>),
+    Closed,
+}
+
+struct Active {
+    jid: FullJid,
+    sid: SessionId,
+    roster_requested: bool,
+    available: bool,
+    /// JIDs that got directed available presence; they get unavailable at logout.
+    directed: Vec<Jid>,
+}
+
+/// One client session.
+pub struct C2s {
+    server: Server,
+    info: ConnInfo,
+    state: State,
+    domain: String,
+    lang: String,
+    deadline: Option<Instant>,
+    out: Vec<Output>,
+    mailbox: Option<mpsc::Receiver<Routed>>,
+}
+
+fn sasl_failure(condition: &str) -> Element {
+    Element::new("failure", ns::SASL).with_child(Element::new(condition, ns::SASL))
+}
+
+fn decode_sasl_data(el: &Element) -> Result<Vec<u8>, ()> {
+    let text = el.text();
+    let text = text.trim();
+    if text.is_empty() || text == "=" {
+        return Ok(Vec::new());
+    }
+    B64.decode(text).map_err(|_| ())
+}
+
+impl C2s {
+    /// A new session on a fresh connection.
+    pub fn new(server: Server, info: ConnInfo) -> C2s {
+        let deadline = info.state_timeout.map(|t| Instant::now() + t);
+        let domain = server.config().general.default_server_domain.clone();
+        let lang = server.config().general.language.clone();
+        C2s {
+            server,
+            info,
+            state: State::WaitOpen,
+            domain,
+            lang,
+            deadline,
+            out: Vec::new(),
+            mailbox: None,
+        }
+    }
+
+    /// Outputs produced since the last call.
+    pub fn take_output(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Whether output is waiting.
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Whether the stream has ended (the transport should close after writing output).
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// The bound JID, once the session is established.
+    pub fn jid(&self) -> Option<&FullJid> {
+        match &self.state {
+            State::Active(a) => Some(&a.jid),
+            _ => None,
+        }
+    }
+
+    /// The session's mailbox, handed out once after binding; the transport polls it and
+    /// passes each item to [`C2s::handle_routed`].
+    pub fn take_mailbox(&mut self) -> Option<mpsc::Receiver<Routed>> {
+        self.mailbox.take()
+    }
+
+    /// When negotiation must be done by (`state_timeout`); `None` once bound.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The negotiation deadline passed.
+    pub async fn on_timeout(&mut self) {
+        if self.deadline.is_some() && !matches!(self.state, State::Active(_) | State::Closed) {
+            self.stream_error(cond_stream::CONNECTION_TIMEOUT, None)
+                .await;
+        }
+    }
+
+    fn emit(&mut self, el: Element) {
+        self.server.metrics().element_out.inc();
+        self.out.push(Output::Element(el));
+    }
+
+    fn open_reply(&mut self) {
+        self.out.push(Output::Open {
+            from: self.domain.clone(),
+            id: crate::util::random_hex(16),
+            lang: self.lang.clone(),
+        });
+    }
+
+    /// Sends a stream error, closes the stream and cleans up.
+    pub async fn stream_error(&mut self, condition: &str, text: Option<&str>) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        self.emit(stream_error(condition, text));
+        self.out.push(Output::Close);
+        self.terminate().await;
+    }
+
+    /// Feeds one input from the client.
+    pub async fn handle(&mut self, input: Input) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        match input {
+            Input::Open(open) => self.handle_open(open).await,
+            Input::Close => {
+                self.out.push(Output::Close);
+                self.terminate().await;
+            }
+            Input::Element(el) => {
+                self.server.metrics().element_in.inc();
+                self.handle_element(el).await;
+            }
+        }
+    }
+
+    async fn handle_open(&mut self, open: StreamOpen) {
+        if let Some(lang) = open.lang.filter(|l| !l.is_empty()) {
+            self.lang = lang;
+        }
+        let requested = open.to.as_deref().map(str::to_lowercase);
+        if let Some(to) = &requested {
+            if self.server.config().is_local_domain(to) {
+                self.domain = to.clone();
+            }
+        }
+        self.open_reply();
+        if open.version.as_deref() != Some("1.0") {
+            return self
+                .stream_error(cond_stream::UNSUPPORTED_VERSION, None)
+                .await;
+        }
+        match requested {
+            Some(d) if self.server.config().is_local_domain(&d) => {}
+            _ => return self.stream_error(cond_stream::HOST_UNKNOWN, None).await,
+        }
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::WaitOpen | State::WaitAuth(_) => {
+                self.state = State::WaitAuth(Sasl::Idle);
+                let mut mechs = Element::new("mechanisms", ns::SASL);
+                for m in &self.server.config().auth.sasl_mechanisms {
+                    if *m == SaslMechanism::Oauth
+                        && !self.server.config().modules.is_enabled("mod_auth_token")
+                    {
+                        continue;
+                    }
+                    mechs
+                        .append_child(Element::new("mechanism", ns::SASL).with_text(m.wire_name()));
+                }
+                self.emit(Element::new("features", ns::STREAM).with_child(mechs));
+            }
+            State::WaitRestart(user) | State::WaitBind(user) => {
+                self.state = State::WaitBind(user);
+                let mut features =
+                    Element::new("features", ns::STREAM).with_child(Element::new("bind", ns::BIND));
+                if self.info.backwards_compatible_session {
+                    features.append_child(
+                        Element::new("session", ns::SESSION)
+                            .with_child(Element::new("optional", ns::SESSION)),
+                    );
+                }
+                if self.server.roster_versioning() {
+                    features.append_child(Element::new("ver", ns::ROSTERVER));
+                }
+                self.emit(features);
+            }
+            State::Active(a) => {
+                self.state = State::Active(a);
+                self.stream_error(
+                    cond_stream::POLICY_VIOLATION,
+                    Some("stream restart after binding"),
+                )
+                .await;
+            }
+            State::Closed => {}
+        }
+    }
+
+    async fn handle_element(&mut self, el: Element) {
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::WaitOpen => {
+                self.state = State::WaitOpen;
+                self.open_reply();
+                self.stream_error(cond_stream::INVALID_XML, Some("expected a stream header"))
+                    .await;
+            }
+            State::WaitAuth(sasl) => {
+                self.state = State::WaitAuth(Sasl::Idle);
+                self.handle_sasl(sasl, el).await;
+            }
+            State::WaitRestart(user) => {
+                self.state = State::WaitRestart(user);
+                self.stream_error(
+                    cond_stream::NOT_AUTHORIZED,
+                    Some("expected a stream restart"),
+                )
+                .await;
+            }
+            State::WaitBind(user) => {
+                self.state = State::WaitBind(user.clone());
+                self.handle_bind(user, el).await;
+            }
+            State::Active(a) => {
+                self.state = State::Active(a);
+                self.handle_stanza(el).await;
+            }
+            State::Closed => {}
+        }
+    }
+
+    // ---------------------------------------------------------------- SASL
+
+    fn offered(&self, mechanism: &str) -> Option<SaslMechanism> {
+        self.server
+            .config()
+            .auth
+            .sasl_mechanisms
+            .iter()
+            .copied()
+            .find(|m| m.wire_name() == mechanism)
+    }
+
+    async fn auth_failed(&mut self, user: Option<&str>, condition: &str) {
+        self.server.metrics().auth_failed.inc();
+        tracing::info!(user = user.unwrap_or(""), domain = %self.domain, ip = ?self.info.ip, "authentication failed");
+        self.emit(sasl_failure(condition));
+    }
+
+    async fn auth_succeeded(&mut self, user: BareJid, additional: Option<Vec<u8>>) {
+        let mut success = Element::new("success", ns::SASL);
+        if let Some(data) = additional {
+            success.append_text(B64.encode(data));
+        }
+        self.emit(success);
+        tracing::debug!(user = %user, "authenticated");
+        self.state = State::WaitRestart(user);
+    }
+
+    fn user_jid(&self, username: &str) -> Option<BareJid> {
+        crate::accounts::account_jid(&self.server, username, &self.domain).ok()
+    }
+
+    async fn handle_sasl(&mut self, sasl: Sasl, el: Element) {
+        if el.ns() != ns::SASL {
+            return self.stream_error(cond_stream::NOT_AUTHORIZED, None).await;
+        }
+        match (el.name(), sasl) {
+            ("auth", _) => {
+                let Some(mech) = el.attr("mechanism").and_then(|m| self.offered(m)) else {
+                    return self.emit(sasl_failure("invalid-mechanism"));
+                };
+                let Ok(data) = decode_sasl_data(&el) else {
+                    return self.emit(sasl_failure("incorrect-encoding"));
+                };
+                match mech {
+                    SaslMechanism::Plain => self.sasl_plain(&data).await,
+                    SaslMechanism::Scram(hash) => self.sasl_scram_start(hash, &data).await,
+                    SaslMechanism::Anonymous => {
+                        let user = self.user_jid(&crate::util::random_hex(12));
+                        match user {
+                            Some(u) => self.auth_succeeded(u, None).await,
+                            None => self.auth_failed(None, "temporary-auth-failure").await,
+                        }
+                    }
+                    SaslMechanism::Oauth => self.auth_failed(None, "invalid-mechanism").await,
+                }
+            }
+            ("response", Sasl::Scram { mut server, user }) => {
+                let Ok(data) = decode_sasl_data(&el) else {
+                    return self.emit(sasl_failure("incorrect-encoding"));
+                };
+                match (server.client_final(&data), user) {
+                    (Ok(server_final), Some(user)) => {
+                        self.auth_succeeded(user, Some(server_final)).await
+                    }
+                    (_, user) => {
+                        let name = user.as_ref().map(|u| u.to_string());
+                        self.auth_failed(name.as_deref(), "not-authorized").await;
+                    }
+                }
+            }
+            ("response", Sasl::Idle) => self.emit(sasl_failure("malformed-request")),
+            ("abort", _) => self.emit(sasl_failure("aborted")),
+            _ => self.emit(sasl_failure("malformed-request")),
+        }
+    }
+
+    async fn sasl_plain(&mut self, data: &[u8]) {
+        let Ok(creds) = xmpp::sasl::parse_plain(data) else {
+            return self.emit(sasl_failure("malformed-request"));
+        };
+        let Some(user) = self.user_jid(&creds.username) else {
+            return self
+                .auth_failed(Some(&creds.username), "not-authorized")
+                .await;
+        };
+        if let Some(authzid) = &creds.authzid {
+            if BareJid::new(authzid).ok().as_ref() != Some(&user) {
+                return self.emit(sasl_failure("invalid-authzid"));
+            }
+        }
+        match self.server.check_password(&user, &creds.password).await {
+            Ok(true) => self.auth_succeeded(user, None).await,
+            Ok(false) => {
+                self.auth_failed(Some(user.as_str()), "not-authorized")
+                    .await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "password check failed");
+                self.emit(sasl_failure("temporary-auth-failure"));
+            }
+        }
+    }
+
+    async fn sasl_scram_start(&mut self, hash: xmpp::scram::ScramHash, data: &[u8]) {
+        let Ok((mut scram, first)) = ScramServer::start(hash, data) else {
+            return self.emit(sasl_failure("malformed-request"));
+        };
+        let user = self.user_jid(&first.username);
+        let authz_ok = first
+            .authzid
+            .as_deref()
+            .is_none_or(|a| BareJid::new(a).ok() == user);
+        if !authz_ok {
+            return self.emit(sasl_failure("invalid-authzid"));
+        }
+        let iterations = self.server.config().auth.scram_iterations;
+        let stored = match &user {
+            Some(u) => self.server.stored_password(u).await.ok().flatten(),
+            None => None,
+        };
+        let creds = match &stored {
+            Some(p) => match p.scram_for(hash) {
+                Some(c) => Some(c.clone()),
+                // Plaintext storage: derive keys for this exchange.
+                None => p
+                    .plain
+                    .as_deref()
+                    .and_then(|pw| ScramCredentials::derive(hash, pw, iterations).ok()),
+            },
+            None => None,
+        };
+        // Unknown users run the exchange against fake keys and fail at the proof, so that
+        // the server does not reveal which accounts exist.
+        let known = creds.is_some();
+        let creds = creds.unwrap_or_else(|| {
+            ScramCredentials::for_unknown_user(
+                hash,
+                &first.username,
+                iterations,
+                self.server.secret(),
+            )
+        });
+        let challenge = scram.server_first(&creds);
+        self.emit(Element::new("challenge", ns::SASL).with_text(B64.encode(challenge)));
+        self.state = State::WaitAuth(Sasl::Scram {
+            server: Box::new(scram),
+            user: user.filter(|_| known),
+        });
+    }
+
+    // ---------------------------------------------------------------- bind
+
+    async fn handle_bind(&mut self, user: BareJid, el: Element) {
+        if !el.is("iq", ns::CLIENT) {
+            return self
+                .stream_error(cond_stream::NOT_AUTHORIZED, Some("bind a resource first"))
+                .await;
+        }
+        let Some(bind) = el
+            .get_child("bind", ns::BIND)
+            .filter(|_| el.attr("type") == Some("set"))
+        else {
+            if el.attr("type") == Some("get") || el.attr("type") == Some("set") {
+                self.emit(error_reply(
+                    &el,
+                    ErrorType::Auth,
+                    cond::NOT_AUTHORIZED,
+                    None,
+                ));
+            }
+            return;
+        };
+        let requested = bind
+            .get_child("resource", ns::BIND)
+            .map(|r| r.text())
+            .filter(|r| !r.trim().is_empty());
+        let resource = requested.unwrap_or_else(|| crate::util::random_hex(8));
+        let Ok(full) = user.with_resource_str(&resource) else {
+            return self.emit(error_reply(&el, ErrorType::Modify, cond::BAD_REQUEST, None));
+        };
+        let info = SessionInfo {
+            connection: self.info.connection,
+            ip: self.info.ip,
+            port: self.info.port,
+            started: SystemTime::now(),
+        };
+        let reg = self.server.sm().register(&full, info);
+        self.server.metrics().session_logins.inc();
+        tracing::info!(jid = %full, connection = self.info.connection, "session opened");
+        self.mailbox = Some(reg.mailbox);
+        self.deadline = None;
+        let result = iq_result(&el).with_child(
+            Element::new("bind", ns::BIND)
+                .with_child(Element::new("jid", ns::BIND).with_text(full.as_str())),
+        );
+        let mut result = result;
+        result.remove_attr("from");
+        result.remove_attr("to");
+        self.emit(result);
+        self.state = State::Active(Box::new(Active {
+            jid: full,
+            sid: reg.sid,
+            roster_requested: false,
+            available: false,
+            directed: Vec::new(),
+        }));
+    }
+
+    fn active(&mut self) -> Option<&mut Active> {
+        match &mut self.state {
+            State::Active(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    // ---------------------------------------------------------------- stanzas from the client
+
+    async fn handle_stanza(&mut self, mut el: Element) {
+        let Some(a) = self.active() else { return };
+        let me = a.jid.clone();
+        if el.ns() != ns::CLIENT || !matches!(el.name(), "message" | "presence" | "iq") {
+            return self
+                .stream_error(cond_stream::UNSUPPORTED_STANZA_TYPE, None)
+                .await;
+        }
+        if let Some(from) = el.attr("from") {
+            let ok = match Jid::new(from) {
+                Ok(j) => j == Jid::from(me.clone()) || j == Jid::from(me.to_bare()),
+                Err(_) => false,
+            };
+            if !ok {
+                return self.stream_error(cond_stream::INVALID_FROM, None).await;
+            }
+        }
+        el.set_attr("from", me.as_str());
+        let to = match el.attr("to").map(Jid::new) {
+            None => None,
+            Some(Ok(j)) => Some(j),
+            Some(Err(_)) => {
+                if el.attr("type") != Some("error") {
+                    let mut reply = error_reply(&el, ErrorType::Modify, cond::JID_MALFORMED, None);
+                    reply.remove_attr("from");
+                    reply.set_attr("to", me.as_str());
+                    self.emit(reply);
+                }
+                return;
+            }
+        };
+        match el.name() {
+            "iq" => self.client_iq(me, to, el).await,
+            "presence" => self.client_presence(me, to, el).await,
+            _ => match to {
+                Some(to) => self.server.route(Jid::from(me), to, el).await,
+                None => {
+                    let bare = Jid::from(me.to_bare());
+                    self.server.route(Jid::from(me), bare, el).await;
+                }
+            },
+        }
+    }
+
+    fn reply(&mut self, me: &FullJid, mut reply: Element) {
+        reply.set_attr("to", me.as_str());
+        if reply.attr("from") == Some(me.to_bare().as_str()) {
+            reply.remove_attr("from");
+        }
+        self.emit(reply);
+    }
+
+    async fn client_iq(&mut self, me: FullJid, to: Option<Jid>, el: Element) {
+        let own = to.as_ref().is_none_or(|t| *t == Jid::from(me.to_bare()));
+        let ty = el.attr("type").unwrap_or("").to_owned();
+        if own && (ty == "get" || ty == "set") {
+            let child = el
+                .children()
+                .next()
+                .map(|c| (c.name().to_owned(), c.ns().to_owned()));
+            match child.as_ref().map(|(n, s)| (n.as_str(), s.as_str())) {
+                Some(("session", ns::SESSION)) if ty == "set" => {
+                    let reply = if self.info.backwards_compatible_session {
+                        iq_result(&el)
+                    } else {
+                        error_reply(&el, ErrorType::Cancel, cond::SERVICE_UNAVAILABLE, None)
+                    };
+                    return self.reply(&me, reply);
+                }
+                Some(("bind", ns::BIND)) => {
+                    return self.reply(
+                        &me,
+                        error_reply(&el, ErrorType::Cancel, cond::NOT_ALLOWED, None),
+                    );
+                }
+                Some(("query", ns::ROSTER))
+                    if self.server.config().modules.is_enabled("mod_roster") =>
+                {
+                    return self.roster_iq(me, &ty, el).await;
+                }
+                Some((name @ ("enable" | "disable"), ns::CARBONS))
+                    if ty == "set" && self.server.config().modules.is_enabled("mod_carboncopy") =>
+                {
+                    let enable = name == "enable";
+                    if let State::Active(a) = &self.state {
+                        self.server.sm().set_carbons(&a.jid, a.sid, enable);
+                    }
+                    return self.reply(&me, iq_result(&el));
+                }
+                _ => {}
+            }
+        }
+        let to = to.unwrap_or_else(|| Jid::from(me.to_bare()));
+        self.server.route(Jid::from(me), to, el).await;
+    }
+
+    async fn roster_iq(&mut self, me: FullJid, ty: &str, el: Element) {
+        let user = me.to_bare();
+        let Some(query) = el.get_child("query", ns::ROSTER) else {
+            return;
+        };
+        let reply = if ty == "get" {
+            let ver = query.attr("ver").map(str::to_owned);
+            match roster::get(&self.server, &user, ver.as_deref()).await {
+                Ok(Some(q)) => iq_result(&el).with_child(q),
+                Ok(None) => iq_result(&el),
+                Err(e) => {
+                    tracing::error!(error = %e, "roster get failed");
+                    error_reply(&el, ErrorType::Wait, cond::INTERNAL_SERVER_ERROR, None)
+                }
+            }
+        } else {
+            match roster::set(&self.server, &user, query).await {
+                Ok(()) => iq_result(&el),
+                Err(c) => error_reply(&el, ErrorType::default_for(c), c, None),
+            }
+        };
+        if ty == "get" {
+            if let Some(a) = self.active() {
+                a.roster_requested = true;
+            }
+        }
+        self.reply(&me, reply);
+    }
+
+    async fn client_presence(&mut self, me: FullJid, to: Option<Jid>, el: Element) {
+        let ty = el.attr("type").map(str::to_owned);
+        match (ty.as_deref(), to) {
+            (Some(t @ ("subscribe" | "subscribed" | "unsubscribe" | "unsubscribed")), Some(to)) => {
+                presence::outbound_subscription(&self.server, &me.to_bare(), &to.to_bare(), t, el)
+                    .await;
+            }
+            (None | Some("unavailable"), None) => self.broadcast_presence(me, el).await,
+            (None | Some("unavailable"), Some(to)) if to == Jid::from(me.to_bare()) => {
+                self.broadcast_presence(me, el).await;
+            }
+            (ty, Some(to)) => {
+                if let Some(a) = self.active() {
+                    if ty.is_none() {
+                        if !a.directed.contains(&to) {
+                            a.directed.push(to.clone());
+                        }
+                    } else if ty == Some("unavailable") {
+                        a.directed.retain(|d| *d != to);
+                    }
+                }
+                self.server.route(Jid::from(me), to, el).await;
+            }
+            _ => {}
+        }
+    }
+
+    async fn broadcast_presence(&mut self, me: FullJid, mut el: Element) {
+        el.remove_attr("to");
+        let Some(a) = self.active() else { return };
+        let (sid, was_available) = (a.sid, a.available);
+        let available = el.attr("type").is_none();
+        let priority = el
+            .get_child("priority", ns::CLIENT)
+            .and_then(|p| p.text().trim().parse::<i8>().ok())
+            .unwrap_or(0);
+        a.available = available;
+        let directed = if available {
+            Vec::new()
+        } else {
+            std::mem::take(&mut a.directed)
+        };
+        let initial = available && !was_available;
+        let sm = self.server.sm();
+        sm.set_presence(&me, sid, available.then(|| Arc::new(el.clone())), priority);
+        let pending = presence::broadcast(&self.server, &me, &el, initial).await;
+        for d in directed {
+            self.server
+                .route(Jid::from(me.clone()), d, el.clone())
+                .await;
+        }
+        if initial {
+            for p in pending {
+                self.emit(p);
+            }
+            if priority >= 0 && self.server.config().modules.is_enabled("mod_offline") {
+                for mut m in offline::take(&self.server, &me.to_bare()).await {
+                    m.set_attr("to", me.as_str());
+                    self.emit(m);
+                }
+            }
+        }
+        if !available && was_available {
+            self.record_last(&me, &el).await;
+        }
+    }
+
+    async fn record_last(&self, me: &FullJid, el: &Element) {
+        if !self.server.config().modules.is_enabled("mod_last") {
+            return;
+        }
+        let status = el
+            .get_child("status", ns::CLIENT)
+            .map(|s| s.text())
+            .unwrap_or_default();
+        let last = crate::store::LastActivity {
+            timestamp: crate::util::now_secs(),
+            status,
+        };
+        if let Err(e) = self
+            .server
+            .store()
+            .last_set(me.to_bare().as_str(), &last)
+            .await
+        {
+            tracing::error!(error = %e, "last activity not stored");
+        }
+    }
+
+    // ---------------------------------------------------------------- routed to the session
+
+    /// Feeds one item from the session's mailbox.
+    pub async fn handle_routed(&mut self, item: Routed) {
+        let Some(a) = self.active() else { return };
+        match item {
+            Routed::Stanza(el) => {
+                let el = *el;
+                // A contact that is no longer subscribed must not see this user's presence;
+                // that is enforced when sending. Here, everything addressed to us goes out.
+                self.emit(el);
+            }
+            Routed::RosterPush(item, ver) => {
+                if !a.roster_requested {
+                    return;
+                }
+                let jid = a.jid.clone();
+                let mut q = Element::new("query", ns::ROSTER).with_child(*item);
+                if let Some(v) = ver {
+                    q.set_attr("ver", v);
+                }
+                let push = Element::new("iq", ns::CLIENT)
+                    .with_attr("type", "set")
+                    .with_attr("id", format!("push{}", crate::util::random_hex(6)))
+                    .with_attr("to", jid.as_str())
+                    .with_child(q);
+                self.emit(push);
+            }
+            Routed::Replaced => {
+                // The new session owns the full JID now; leave the registry alone.
+                a.sid = 0;
+                self.stream_error(cond_stream::CONFLICT, Some("Replaced by new connection"))
+                    .await;
+            }
+            Routed::Kick(reason) => {
+                self.stream_error(cond_stream::POLICY_VIOLATION, Some(&reason))
+                    .await
+            }
+        }
+    }
+
+    /// The connection is gone (or the stream ended): broadcast unavailable presence if
+    /// needed and unregister. Idempotent.
+    pub async fn terminate(&mut self) {
+        let state = std::mem::replace(&mut self.state, State::Closed);
+        self.mailbox = None;
+        let State::Active(a) = state else { return };
+        let me = a.jid.clone();
+        if a.available && a.sid != 0 {
+            let el = Element::new("presence", ns::CLIENT).with_attr("type", "unavailable");
+            self.server.sm().set_presence(&me, a.sid, None, 0);
+            presence::broadcast(&self.server, &me, &el, false).await;
+            for d in &a.directed {
+                self.server
+                    .route(Jid::from(me.clone()), d.clone(), el.clone())
+                    .await;
+            }
+            self.record_last(&me, &el).await;
+        }
+        if a.sid != 0 {
+            self.server.sm().unregister(&me, a.sid);
+        }
+        self.server.metrics().session_logouts.inc();
+        tracing::info!(jid = %me, "session closed");
+    }
+}
+
+/// Stream error conditions (RFC 6120 4.9.3).
+pub mod cond_stream {
+    /// `conflict`.
+    pub const CONFLICT: &str = "conflict";
+    /// `connection-timeout`.
+    pub const CONNECTION_TIMEOUT: &str = "connection-timeout";
+    /// `host-unknown`.
+    pub const HOST_UNKNOWN: &str = "host-unknown";
+    /// `invalid-from`.
+    pub const INVALID_FROM: &str = "invalid-from";
+    /// `invalid-namespace`.
+    pub const INVALID_NAMESPACE: &str = "invalid-namespace";
+    /// `invalid-xml`.
+    pub const INVALID_XML: &str = "invalid-xml";
+    /// `not-authorized`.
+    pub const NOT_AUTHORIZED: &str = "not-authorized";
+    /// `not-well-formed`.
+    pub const NOT_WELL_FORMED: &str = "not-well-formed";
+    /// `policy-violation`.
+    pub const POLICY_VIOLATION: &str = "policy-violation";
+    /// `unsupported-stanza-type`.
+    pub const UNSUPPORTED_STANZA_TYPE: &str = "unsupported-stanza-type";
+    /// `unsupported-version`.
+    pub const UNSUPPORTED_VERSION: &str = "unsupported-version";
+}

@@ -1,0 +1,21 @@
+//! The meerkat XMPP server core. It knows nothing about HTTP: transports hand it parsed
+//! XML elements and take elements back (see [`c2s`]).
+
+pub mod accounts;
+pub mod c2s;
+pub mod config;
+mod iq;
+pub mod metrics;
+pub mod offline;
+pub mod presence;
+pub mod roster;
+mod router;
+mod server;
+pub mod sm;
+pub mod store;
+pub mod util;
+
+pub use accounts::AccountError;
+pub use router::BoxFuture;
+pub use server::Server;
+pub use xmpp;

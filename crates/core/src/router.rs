@@ -1,0 +1,222 @@
+//! Routing (RFC 6120 section 10, RFC 6121 section 8): to a full JID, to a bare JID's
+//! best resource (messages) or all resources (presence), to offline storage, to the
+//! server's own handlers, or back to the sender as a stanza error.
+
+use crate::iq;
+use crate::sm::{Resource, Routed};
+use crate::{Server, offline, presence};
+use std::future::Future;
+use std::pin::Pin;
+use xmpp::stanza::{ErrorType, cond, error_reply};
+use xmpp::{BareJid, Element, Jid, ns};
+
+/// A boxed, sendable future (routing recurses: an error reply is routed too).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl Server {
+    /// Routes a stanza from `from` to `to` (both stamped on the element).
+    pub fn route(&self, from: Jid, to: Jid, el: Element) -> BoxFuture<'_, ()> {
+        Box::pin(route(self, from, to, el))
+    }
+
+    /// Sends the stanza error reply for `el` back to its sender (never for errors or results).
+    pub fn bounce<'a>(&'a self, el: &Element, condition: &'a str) -> BoxFuture<'a, ()> {
+        let reply = match el.attr("type") {
+            Some("error" | "result") => None,
+            _ => Some(error_reply(
+                el,
+                ErrorType::default_for(condition),
+                condition,
+                None,
+            )),
+        };
+        let addrs = (
+            el.attr("from").and_then(|f| Jid::new(f).ok()),
+            el.attr("to").and_then(|t| Jid::new(t).ok()),
+        );
+        Box::pin(async move {
+            if let (Some(reply), (Some(back_to), Some(back_from))) = (reply, addrs) {
+                if condition == cond::RESOURCE_CONSTRAINT || condition == cond::SERVICE_UNAVAILABLE
+                {
+                    self.metrics().message_bounced.inc();
+                }
+                self.route(back_from, back_to, reply).await;
+            }
+        })
+    }
+}
+
+async fn route(server: &Server, from: Jid, to: Jid, mut el: Element) {
+    el.set_attr("from", from.as_str());
+    el.set_attr("to", to.as_str());
+    if !server.config().is_local_domain(to.domain().as_str()) {
+        // No s2s and no components: nothing outside the served domains is reachable.
+        server.metrics().no_route.inc();
+        server.bounce(&el, cond::REMOTE_SERVER_NOT_FOUND).await;
+        return;
+    }
+    if to.node().is_none() {
+        if el.name() == "iq" {
+            let reply = iq::server_iq(server, &from, &to, &el).await;
+            if let Some(reply) = reply {
+                server.route(to, from, reply).await;
+            }
+        }
+        return;
+    }
+    match el.name() {
+        "message" => route_message(server, &from, &to, el).await,
+        "presence" => route_presence(server, &from, &to, el).await,
+        "iq" => route_iq(server, &from, &to, el).await,
+        _ => {}
+    }
+}
+
+/// Delivers to one session; a full mailbox bounces messages and IQs.
+async fn deliver(server: &Server, r: &Resource, el: Element) {
+    let (name, ty) = (el.name().to_owned(), el.attr("type").map(str::to_owned));
+    let copy = (name != "presence").then(|| el.clone());
+    if !r.send(Routed::Stanza(Box::new(el))) {
+        tracing::warn!(jid = %r.jid, stanza = %name, ty = ?ty, "session mailbox full; stanza bounced");
+        if let Some(copy) = copy {
+            server.bounce(&copy, cond::RESOURCE_CONSTRAINT).await;
+        }
+    }
+}
+
+fn is_chat(el: &Element) -> bool {
+    el.attr("type") == Some("chat")
+        && !el.has_child("private", ns::CARBONS)
+        && !el.has_child("no-copy", "urn:xmpp:hints")
+}
+
+/// XEP-0280: a copy wrapped as `<sent/>` or `<received/>` for `to`.
+fn carbon(direction: &str, bare: &BareJid, to: &Resource, el: &Element) -> Element {
+    Element::new("message", ns::CLIENT)
+        .with_attr("from", bare.as_str())
+        .with_attr("to", to.jid.as_str())
+        .with_attr("type", "chat")
+        .with_child(
+            Element::new(direction, ns::CARBONS)
+                .with_child(Element::new("forwarded", ns::FORWARD).with_child(el.clone())),
+        )
+}
+
+async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
+    let ty = el.attr("type").unwrap_or("normal").to_owned();
+    let carbons = server.config().modules.is_enabled("mod_carboncopy") && is_chat(&el);
+    // Sent carbons: the sender's other resources see what it sent.
+    if carbons {
+        if let Ok(sender) = from.try_as_full() {
+            let bare = sender.to_bare();
+            if server.sm().resource(sender).is_some() {
+                for r in server.sm().resources(&bare) {
+                    if r.carbons && r.jid != *sender {
+                        deliver(server, &r, carbon("sent", &bare, &r, &el)).await;
+                    }
+                }
+            }
+        }
+    }
+    let bare = to.to_bare();
+    let resources = server.sm().resources(&bare);
+    if let Ok(full) = to.try_as_full() {
+        if let Some(r) = resources.iter().find(|r| r.jid == *full) {
+            deliver(server, r, el.clone()).await;
+            if carbons {
+                for other in resources.iter().filter(|o| o.carbons && o.sid != r.sid) {
+                    deliver(server, other, carbon("received", &bare, other, &el)).await;
+                }
+            }
+            return;
+        }
+        match ty.as_str() {
+            "groupchat" => return server.bounce(&el, cond::SERVICE_UNAVAILABLE).await,
+            "headline" | "error" => return,
+            _ => {} // as if sent to the bare JID
+        }
+    }
+    let available: Vec<&Resource> = resources
+        .iter()
+        .filter(|r| r.available && r.priority >= 0)
+        .collect();
+    let best = available.iter().map(|r| r.priority).max();
+    if let Some(best) = best {
+        match ty.as_str() {
+            "groupchat" => server.bounce(&el, cond::SERVICE_UNAVAILABLE).await,
+            "error" => {}
+            "headline" => {
+                for r in &available {
+                    deliver(server, r, el.clone()).await;
+                }
+            }
+            _ => {
+                let targets: Vec<&&Resource> =
+                    available.iter().filter(|r| r.priority == best).collect();
+                for r in &targets {
+                    deliver(server, r, el.clone()).await;
+                }
+                if carbons {
+                    for other in resources
+                        .iter()
+                        .filter(|o| o.carbons && !targets.iter().any(|t| t.sid == o.sid))
+                    {
+                        deliver(server, other, carbon("received", &bare, other, &el)).await;
+                    }
+                }
+            }
+        }
+        return;
+    }
+    // Nobody available.
+    match ty.as_str() {
+        "error" | "headline" => {}
+        "groupchat" => server.bounce(&el, cond::SERVICE_UNAVAILABLE).await,
+        _ => {
+            if !server.user_exists(&bare).await.unwrap_or(false) {
+                server.bounce(&el, cond::SERVICE_UNAVAILABLE).await;
+            } else if server.config().modules.is_enabled("mod_offline") {
+                offline::store(server, &bare, el).await;
+            } else {
+                server.bounce(&el, cond::SERVICE_UNAVAILABLE).await;
+            }
+        }
+    }
+}
+
+async fn route_presence(server: &Server, from: &Jid, to: &Jid, el: Element) {
+    let bare = to.to_bare();
+    match el.attr("type") {
+        Some("subscribe" | "subscribed" | "unsubscribe" | "unsubscribed") => {
+            presence::inbound_subscription(server, from, &bare, el).await;
+        }
+        Some("probe") => presence::answer_probe(server, from, &bare).await,
+        _ => {
+            let resources = server.sm().resources(&bare);
+            if let Ok(full) = to.try_as_full() {
+                if let Some(r) = resources.iter().find(|r| r.jid == *full) {
+                    deliver(server, r, el).await;
+                }
+            } else {
+                for r in resources.iter().filter(|r| r.available) {
+                    let mut copy = el.clone();
+                    copy.set_attr("to", r.jid.as_str());
+                    deliver(server, r, copy).await;
+                }
+            }
+        }
+    }
+}
+
+async fn route_iq(server: &Server, from: &Jid, to: &Jid, el: Element) {
+    if let Ok(full) = to.try_as_full() {
+        match server.sm().resource(full) {
+            Some(r) => deliver(server, &r, el).await,
+            None => server.bounce(&el, cond::SERVICE_UNAVAILABLE).await,
+        }
+        return;
+    }
+    if let Some(reply) = iq::user_iq(server, from, &to.to_bare(), &el).await {
+        server.route(to.clone(), from.clone(), reply).await;
+    }
+}

@@ -1,0 +1,105 @@
+//! XMPP over WebSocket (RFC 7395): the `mod_websockets` handler (MongooseIM 6.6+ name:
+//! `mongoose_websocket_handler`).
+
+use listener_core::{BuildError, Handler, HandlerContext, Mount, Service};
+use meerkat_core::config::{Diagnostics, Limit, Positive, PositiveLimit, Section};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The handler type.
+pub struct WebSocketHandler;
+
+/// Options of a `mod_websockets` handler table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsConfig {
+    /// Disconnect a client idle this long (`timeout`, ms; default "infinity" as documented).
+    pub timeout: Option<Duration>,
+    /// Send a WebSocket ping this often (`ping_rate`, ms; default: never).
+    pub ping_rate: Option<Duration>,
+    /// Largest accepted stanza in bytes (`max_stanza_size`; default "infinity").
+    pub max_stanza_size: Option<usize>,
+    /// Time allowed for stream negotiation (`state_timeout`, alias `c2s_state_timeout`; ms, default 5000).
+    pub state_timeout: Option<Duration>,
+    /// Offer and accept the RFC 3921 session IQ.
+    pub backwards_compatible_session: bool,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        WsConfig {
+            timeout: None,
+            ping_rate: None,
+            max_stanza_size: None,
+            state_timeout: Some(Duration::from_millis(5000)),
+            backwards_compatible_session: true,
+        }
+    }
+}
+
+fn ms(l: Limit) -> Option<Duration> {
+    l.finite().map(Duration::from_millis)
+}
+
+impl Handler for WebSocketHandler {
+    const NAME: &'static str = "mod_websockets";
+    const ALIASES: &'static [&'static str] = &["mongoose_websocket_handler"];
+    type Config = WsConfig;
+
+    fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> Option<WsConfig> {
+        let d = WsConfig::default();
+        let timeout = s.opt::<Limit>("timeout", diag).map_or(d.timeout, ms);
+        let ping_rate = s
+            .opt::<Positive>("ping_rate", diag)
+            .map(|p| Duration::from_millis(p.0));
+        let max_stanza_size = s
+            .opt::<PositiveLimit>("max_stanza_size", diag)
+            .and_then(|l| l.0.finite())
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        if s.has("state_timeout") && s.has("c2s_state_timeout") {
+            diag.error(
+                s.key_path("c2s_state_timeout"),
+                "set either state_timeout or its old name c2s_state_timeout, not both",
+            );
+        }
+        let state_timeout = s
+            .opt::<Limit>("state_timeout", diag)
+            .or_else(|| s.opt::<Limit>("c2s_state_timeout", diag))
+            .map_or(d.state_timeout, ms);
+        let backwards_compatible_session = s.get_or("backwards_compatible_session", true, diag);
+        Some(WsConfig {
+            timeout,
+            ping_rate,
+            max_stanza_size,
+            state_timeout,
+            backwards_compatible_session,
+        })
+    }
+
+    fn build(
+        config: &WsConfig,
+        _mount: &Mount,
+        cx: &HandlerContext,
+    ) -> Result<Arc<dyn Service>, BuildError> {
+        Ok(Arc::new(WsService {
+            _config: config.clone(),
+            _server: cx.server.clone(),
+        }))
+    }
+}
+
+struct WsService {
+    _config: WsConfig,
+    _server: meerkat_core::Server,
+}
+
+impl Service for WsService {
+    fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
+        cfg.route(
+            "",
+            actix_web::web::to(|| async {
+                actix_web::HttpResponse::NotImplemented()
+                    .body("XMPP over WebSocket is not available in this build yet")
+            }),
+        );
+    }
+}
