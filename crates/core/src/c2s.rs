@@ -839,6 +839,8 @@ pub mod cond_stream {
     pub const NOT_AUTHORIZED: &str = "not-authorized";
     /// `not-well-formed`.
     pub const NOT_WELL_FORMED: &str = "not-well-formed";
+    /// `restricted-xml`.
+    pub const RESTRICTED_XML: &str = "restricted-xml";
     /// `policy-violation`.
     pub const POLICY_VIOLATION: &str = "policy-violation";
     /// `unsupported-stanza-type`.

@@ -1,6 +1,11 @@
 //! XMPP over WebSocket (RFC 7395): the `mod_websockets` handler (MongooseIM 6.6+ name:
 //! `mongoose_websocket_handler`).
 
+mod session;
+
+pub use session::{FRAME_HARD_LIMIT, render};
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use listener_core::{BuildError, Handler, HandlerContext, Mount, Service};
 use meerkat_core::config::{Diagnostics, Limit, Positive, PositiveLimit, Section};
 use std::sync::Arc;
@@ -81,25 +86,47 @@ impl Handler for WebSocketHandler {
         cx: &HandlerContext,
     ) -> Result<Arc<dyn Service>, BuildError> {
         Ok(Arc::new(WsService {
-            _config: config.clone(),
-            _server: cx.server.clone(),
+            state: Arc::new((cx.server.clone(), config.clone())),
         }))
     }
 }
 
 struct WsService {
-    _config: WsConfig,
-    _server: meerkat_core::Server,
+    state: Arc<(meerkat_core::Server, WsConfig)>,
 }
 
 impl Service for WsService {
-    fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let state = self.state.clone();
         cfg.route(
             "",
-            actix_web::web::to(|| async {
-                actix_web::HttpResponse::NotImplemented()
-                    .body("XMPP over WebSocket is not available in this build yet")
+            web::get().to(move |req: HttpRequest, body: web::Payload| {
+                let state = state.clone();
+                async move { upgrade(&state.0, &state.1, req, body) }
             }),
         );
     }
+}
+
+/// Upgrades to WebSocket, echoing the `xmpp` subprotocol when offered (RFC 7395 3.1),
+/// and spawns the connection's task on this worker.
+fn upgrade(
+    server: &meerkat_core::Server,
+    config: &WsConfig,
+    req: HttpRequest,
+    body: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &["xmpp"])?;
+    let frame_limit = config.max_stanza_size.map_or(FRAME_HARD_LIMIT, |n| {
+        n.saturating_add(1).min(FRAME_HARD_LIMIT)
+    });
+    let stream = stream.max_frame_size(frame_limit);
+    actix_rt::spawn(session::run(
+        server.clone(),
+        config.clone(),
+        req.peer_addr(),
+        session,
+        stream,
+    ));
+    Ok(response)
 }

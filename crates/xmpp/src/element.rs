@@ -17,7 +17,7 @@
 //! text is dropped, so that an element built with the API and the element
 //! parsed back from its serialization compare equal.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use rxml::Namespace;
 use rxml::strings::CompactString;
@@ -460,25 +460,9 @@ fn push_prefix(out: &mut String, p: Prefix) {
     match p {
         Prefix::Static(s) => out.push_str(s),
         Prefix::Generated(n) => {
-            out.push_str("ns");
-            push_decimal(out, n);
+            // Writing to a String cannot fail.
+            let _ = write!(out, "ns{n}");
         }
-    }
-}
-
-fn push_decimal(out: &mut String, mut n: usize) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
     }
 }
 
@@ -672,15 +656,6 @@ mod tests {
         );
         assert_eq!(esc("日本語 🦀", true), "日本語 🦀");
         assert_eq!(esc("", true), "");
-    }
-
-    #[test]
-    fn decimal() {
-        for n in [0usize, 7, 10, 123, usize::MAX] {
-            let mut s = String::new();
-            push_decimal(&mut s, n);
-            assert_eq!(s, n.to_string());
-        }
     }
 
     #[test]

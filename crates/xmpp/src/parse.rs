@@ -16,12 +16,12 @@
 //! Consecutive character data is always a single [`Node::Text`].
 
 use rxml::error::EndOrError;
-use rxml::{Event, Namespace, Parse, Parser, WithOptions};
+use rxml::{Event, Parse, Parser, WithOptions};
 
-use crate::element::{Attr, Element, Name, Node};
+use crate::element::{Attr, Element, Node};
 
 /// Resource limits applied by [`Element::parse`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseLimits {
     /// Maximum input size in bytes (checked before parsing).
     pub max_bytes: usize,
@@ -189,7 +189,7 @@ impl Element {
                     }
                     let mut el_attrs = Vec::with_capacity(attrs.len());
                     for ((a_ns, a_name), value) in attrs {
-                        el_attrs.push(make_attr(a_ns, a_name.into_inner(), value));
+                        el_attrs.push(Attr::from_parts(a_ns, a_name.into_inner(), value));
                     }
                     if let Some(parent) = stack.last_mut() {
                         drop_trailing_whitespace(&mut parent.el.nodes);
@@ -243,10 +243,6 @@ impl Element {
     pub fn parse_str(input: &str, limits: &ParseLimits) -> Result<Element, ParseError> {
         Element::parse(input.as_bytes(), limits)
     }
-}
-
-fn make_attr(ns: Namespace<'static>, local: Name, value: String) -> Attr {
-    Attr::from_parts(ns, local, value)
 }
 
 #[cfg(test)]

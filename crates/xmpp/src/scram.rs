@@ -446,12 +446,23 @@ impl ScramCredentials {
 
 /// The password data of one account: an optional plaintext password and
 /// SCRAM credentials for any subset of hashes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` does not print the plaintext password.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct StoredPassword {
     /// The plaintext password, if stored (MongooseIM `password_format = plain`).
     pub plain: Option<String>,
     /// SCRAM credentials, at most one per hash.
     pub scram: Vec<ScramCredentials>,
+}
+
+impl std::fmt::Debug for StoredPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredPassword")
+            .field("plain", &self.plain.as_ref().map(|_| "<redacted>"))
+            .field("scram", &self.scram)
+            .finish()
+    }
 }
 
 impl StoredPassword {
@@ -561,6 +572,8 @@ enum ServerState {
 }
 
 /// Server side of one SCRAM exchange.
+///
+/// `Debug` shows only the hash and the progress of the exchange.
 pub struct ScramServer {
     hash: ScramHash,
     gs2_header: String,
@@ -568,6 +581,20 @@ pub struct ScramServer {
     /// Client nonce followed by server nonce.
     nonce: String,
     state: ServerState,
+}
+
+impl std::fmt::Debug for ScramServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            ServerState::Started => "started",
+            ServerState::SentFirst { .. } => "sent server-first",
+            ServerState::Done => "done",
+        };
+        f.debug_struct("ScramServer")
+            .field("hash", &self.hash)
+            .field("state", &state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ScramServer {
@@ -760,6 +787,8 @@ enum ClientState {
 }
 
 /// Client side of one SCRAM exchange (gs2 flag `n`, no authzid).
+///
+/// `Debug` shows only the hash and the progress of the exchange.
 pub struct ScramClient {
     hash: ScramHash,
     username: String,
@@ -767,6 +796,20 @@ pub struct ScramClient {
     nonce: String,
     client_first_bare: String,
     state: ClientState,
+}
+
+impl std::fmt::Debug for ScramClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            ClientState::Initial => "initial",
+            ClientState::SentFirst => "sent client-first",
+            ClientState::SentFinal { .. } => "sent client-final",
+        };
+        f.debug_struct("ScramClient")
+            .field("hash", &self.hash)
+            .field("state", &state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ScramClient {
@@ -1303,6 +1346,10 @@ mod tests {
         assert!(back.verify_plain("pä ss"));
         assert!(back.verify_plain("pä\u{a0}ss"));
         assert!(!back.verify_plain("pencil"));
+
+        assert!(!format!("{back:?}").contains("pä ss"));
+        let client = ScramClient::new(ScramHash::Sha1, "u", "hunter2");
+        assert!(!format!("{client:?}").contains("hunter2"));
 
         let empty = StoredPassword::default();
         assert_eq!(empty.to_storage_string(), "");

@@ -3,3 +3,5 @@
 mod common;
 mod config_errors;
 mod listener;
+mod websocket;
+mod ws_client;
