@@ -83,10 +83,10 @@ impl Server {
     pub async fn register_user(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
         let stored = self.encode_password(password)?;
         let (domain, user) = parts(jid);
-        if let Limit::Finite(max) = self.config().auth.max_users_per_domain {
-            if self.store().count_users(domain).await? >= max {
-                return Err(AccountError::LimitReached(domain.to_owned()));
-            }
+        if let Limit::Finite(max) = self.config().auth.max_users_per_domain
+            && self.store().count_users(domain).await? >= max
+        {
+            return Err(AccountError::LimitReached(domain.to_owned()));
         }
         if self.store().create_user(domain, user, &stored).await? {
             tracing::info!(jid = %jid, "user registered");

@@ -98,6 +98,8 @@ struct Active {
     sid: SessionId,
     roster_requested: bool,
     available: bool,
+    /// Priority of the last broadcast presence (meaningful when `available`).
+    priority: i8,
     /// JIDs that got directed available presence; they get unavailable at logout.
     directed: Vec<Jid>,
 }
@@ -233,10 +235,10 @@ impl C2s {
             self.lang = lang;
         }
         let requested = open.to.as_deref().map(str::to_lowercase);
-        if let Some(to) = &requested {
-            if self.server.config().is_local_domain(to) {
-                self.domain = to.clone();
-            }
+        if let Some(to) = &requested
+            && self.server.config().is_local_domain(to)
+        {
+            self.domain = to.clone();
         }
         self.open_reply();
         if open.version.as_deref() != Some("1.0") {
@@ -408,10 +410,10 @@ impl C2s {
                 .auth_failed(Some(&creds.username), "not-authorized")
                 .await;
         };
-        if let Some(authzid) = &creds.authzid {
-            if BareJid::new(authzid).ok().as_ref() != Some(&user) {
-                return self.emit(sasl_failure("invalid-authzid"));
-            }
+        if let Some(authzid) = &creds.authzid
+            && BareJid::new(authzid).ok().as_ref() != Some(&user)
+        {
+            return self.emit(sasl_failure("invalid-authzid"));
         }
         match self.server.check_password(&user, &creds.password).await {
             Ok(true) => self.auth_succeeded(user, None).await,
@@ -527,6 +529,7 @@ impl C2s {
             sid: reg.sid,
             roster_requested: false,
             available: false,
+            priority: 0,
             directed: Vec::new(),
         }));
     }
@@ -550,7 +553,7 @@ impl C2s {
         }
         if let Some(from) = el.attr("from") {
             let ok = match Jid::new(from) {
-                Ok(j) => j == Jid::from(me.clone()) || j == Jid::from(me.to_bare()),
+                Ok(j) => j == me.clone() || j == me.to_bare(),
                 Err(_) => false,
             };
             if !ok {
@@ -593,7 +596,7 @@ impl C2s {
     }
 
     async fn client_iq(&mut self, me: FullJid, to: Option<Jid>, el: Element) {
-        let own = to.as_ref().is_none_or(|t| *t == Jid::from(me.to_bare()));
+        let own = to.as_ref().is_none_or(|t| *t == me.to_bare());
         let ty = el.attr("type").unwrap_or("").to_owned();
         if own && (ty == "get" || ty == "set") {
             let child = el
@@ -657,10 +660,10 @@ impl C2s {
                 Err(c) => error_reply(&el, ErrorType::default_for(c), c, None),
             }
         };
-        if ty == "get" {
-            if let Some(a) = self.active() {
-                a.roster_requested = true;
-            }
+        if ty == "get"
+            && let Some(a) = self.active()
+        {
+            a.roster_requested = true;
         }
         self.reply(&me, reply);
     }
@@ -673,7 +676,7 @@ impl C2s {
                     .await;
             }
             (None | Some("unavailable"), None) => self.broadcast_presence(me, el).await,
-            (None | Some("unavailable"), Some(to)) if to == Jid::from(me.to_bare()) => {
+            (None | Some("unavailable"), Some(to)) if to == me.to_bare() => {
                 self.broadcast_presence(me, el).await;
             }
             (ty, Some(to)) => {
@@ -695,22 +698,27 @@ impl C2s {
     async fn broadcast_presence(&mut self, me: FullJid, mut el: Element) {
         el.remove_attr("to");
         let Some(a) = self.active() else { return };
-        let (sid, was_available) = (a.sid, a.available);
+        let (sid, was_available, old_priority) = (a.sid, a.available, a.priority);
         let available = el.attr("type").is_none();
         let priority = el
             .get_child("priority", ns::CLIENT)
             .and_then(|p| p.text().trim().parse::<i8>().ok())
             .unwrap_or(0);
         a.available = available;
+        a.priority = priority;
         let directed = if available {
             Vec::new()
         } else {
             std::mem::take(&mut a.directed)
         };
         let initial = available && !was_available;
+        // Offline messages go to the first session able to take them: available with a
+        // non-negative priority, which may come after a negative initial presence (as
+        // ejabberd and MongooseIM do it).
+        let take_offline = available && priority >= 0 && (!was_available || old_priority < 0);
         let sm = self.server.sm();
         sm.set_presence(&me, sid, available.then(|| Arc::new(el.clone())), priority);
-        let pending = presence::broadcast(&self.server, &me, &el, initial).await;
+        let pending = presence::broadcast(&self.server, &me, &el, initial, Some(sid)).await;
         for d in directed {
             self.server
                 .route(Jid::from(me.clone()), d, el.clone())
@@ -720,11 +728,11 @@ impl C2s {
             for p in pending {
                 self.emit(p);
             }
-            if priority >= 0 && self.server.config().modules.is_enabled("mod_offline") {
-                for mut m in offline::take(&self.server, &me.to_bare()).await {
-                    m.set_attr("to", me.as_str());
-                    self.emit(m);
-                }
+        }
+        if take_offline && self.server.config().modules.is_enabled("mod_offline") {
+            for mut m in offline::take(&self.server, &me.to_bare()).await {
+                m.set_attr("to", me.as_str());
+                self.emit(m);
             }
         }
         if !available && was_available {
@@ -783,7 +791,8 @@ impl C2s {
                 self.emit(push);
             }
             Routed::Replaced => {
-                // The new session owns the full JID now; leave the registry alone.
+                // The new session owns the full JID now; leave the registry alone (`sid` 0
+                // tells `terminate`).
                 a.sid = 0;
                 self.stream_error(cond_stream::CONFLICT, Some("Replaced by new connection"))
                     .await;
@@ -802,10 +811,21 @@ impl C2s {
         self.mailbox = None;
         let State::Active(a) = state else { return };
         let me = a.jid.clone();
-        if a.available && a.sid != 0 {
-            let el = Element::new("presence", ns::CLIENT).with_attr("type", "unavailable");
-            self.server.sm().set_presence(&me, a.sid, None, 0);
-            presence::broadcast(&self.server, &me, &el, false).await;
+        // A replaced session (sid 0) still tells its contacts it is gone, as MongooseIM
+        // does: otherwise they would keep its presence until the new session sends one.
+        // Unless the new session already did: its presence, from the same full JID, stands.
+        let replaced = a.sid == 0;
+        let superseded = replaced && self.server.sm().resource(&me).is_some_and(|r| r.available);
+        if a.available && !superseded {
+            let mut el = Element::new("presence", ns::CLIENT).with_attr("type", "unavailable");
+            if replaced {
+                el.append_child(
+                    Element::new("status", ns::CLIENT).with_text("Replaced by new connection"),
+                );
+            } else {
+                self.server.sm().set_presence(&me, a.sid, None, 0);
+            }
+            presence::broadcast(&self.server, &me, &el, false, None).await;
             for d in &a.directed {
                 self.server
                     .route(Jid::from(me.clone()), d.clone(), el.clone())

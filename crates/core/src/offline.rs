@@ -10,8 +10,26 @@ use xmpp::{BareJid, Element, ParseLimits, ns};
 /// Default cap on messages held per user (MongooseIM's default `max_user_offline_messages`).
 pub const DEFAULT_MAX_MESSAGES: u64 = 100;
 
+/// XEP-0085 chat state notifications.
+const CHATSTATES: &str = "http://jabber.org/protocol/chatstates";
+
+/// Whether a message is worth keeping for later: a bare chat state notification
+/// (`<composing/>`, `<gone/>`...) with nothing else is not (as in MongooseIM's mod_offline);
+/// it would only crowd real messages out of the user's bounded queue.
+pub fn is_storable(el: &Element) -> bool {
+    let mut children = el.children().peekable();
+    if children.peek().is_none() {
+        return true;
+    }
+    !children.all(|c| c.ns() == CHATSTATES)
+}
+
 /// Stores a message for `user`; bounces it when the user's queue is full or storage fails.
+/// Messages not worth storing ([`is_storable`]) are dropped silently.
 pub async fn store(server: &Server, user: &BareJid, el: Element) {
+    if !is_storable(&el) {
+        return;
+    }
     let owner = user.as_str();
     let max = server
         .config()

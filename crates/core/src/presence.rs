@@ -35,6 +35,14 @@ fn blank(contact: &BareJid) -> RosterItem {
     }
 }
 
+/// Whether `item` holds nothing but its contact.
+fn is_blank(item: &RosterItem) -> bool {
+    item.name.is_none()
+        && item.groups.is_empty()
+        && item.subscription == Subscription::None
+        && item.ask == Ask::None
+}
+
 fn with_in(ask: Ask, pending: bool) -> Ask {
     match (ask, pending) {
         (Ask::None | Ask::In, true) => Ask::In,
@@ -55,6 +63,18 @@ fn with_out(ask: Ask, pending: bool) -> Ask {
 
 async fn save(server: &Server, user: &BareJid, old: Option<&RosterItem>, new: &RosterItem) {
     if old == Some(new) {
+        return;
+    }
+    if old.is_some_and(|o| !crate::roster::is_visible(o)) && is_blank(new) {
+        // A pending request that went away (declined or withdrawn) on an item the user
+        // never saw: drop it quietly, as MongooseIM does, rather than show a bare item.
+        if let Err(e) = server
+            .store()
+            .roster_delete_item(user.as_str(), &new.contact)
+            .await
+        {
+            tracing::error!(error = %e, user = %user, "roster update failed");
+        }
         return;
     }
     if let Err(e) = server.put_roster_item(user, new).await {
@@ -86,9 +106,12 @@ pub async fn outbound_subscription(
     ty: &str,
     mut el: Element,
 ) {
+    // Whether the contact was subscribed to the user's presence before this.
+    let mut was_subscriber = false;
     if server.config().modules.is_enabled("mod_roster") {
         let old = item(server, user, contact).await;
         let cur = old.clone().unwrap_or_else(|| blank(contact));
+        was_subscriber = matches!(cur.subscription, Subscription::From | Subscription::Both);
         let mut new = cur.clone();
         match ty {
             "subscribe" => {
@@ -135,7 +158,9 @@ pub async fn outbound_subscription(
         .await;
     match ty {
         "subscribed" => send_own_presence(server, user, contact, false).await,
-        "unsubscribed" => send_own_presence(server, user, contact, true).await,
+        // Only a former subscriber had the user's presence to take back (declining a
+        // request sends nothing more, as in MongooseIM).
+        "unsubscribed" if was_subscriber => send_own_presence(server, user, contact, true).await,
         _ => {}
     }
 }
@@ -160,6 +185,7 @@ pub async fn inbound_subscription(server: &Server, from: &Jid, user: &BareJid, e
     let old = item(server, user, &contact).await;
     let cur = old.clone().unwrap_or_else(|| blank(&contact));
     let mut new = cur.clone();
+    let mut lost_subscriber = false;
     let deliver = match ty.as_str() {
         "subscribe" => {
             if matches!(cur.subscription, Subscription::From | Subscription::Both) {
@@ -191,8 +217,8 @@ pub async fn inbound_subscription(server: &Server, from: &Jid, user: &BareJid, e
             }
         }
         "unsubscribe" => {
-            let was = matches!(cur.subscription, Subscription::From | Subscription::Both)
-                || matches!(cur.ask, Ask::In | Ask::Both);
+            lost_subscriber = matches!(cur.subscription, Subscription::From | Subscription::Both);
+            let was = lost_subscriber || matches!(cur.ask, Ask::In | Ask::Both);
             new.subscription = match cur.subscription {
                 Subscription::From => Subscription::None,
                 Subscription::Both => Subscription::To,
@@ -221,6 +247,11 @@ pub async fn inbound_subscription(server: &Server, from: &Jid, user: &BareJid, e
         let mut el = el;
         el.set_attr("from", contact.as_str());
         deliver_to_available(server, user, el).await;
+    }
+    if lost_subscriber {
+        // The contact no longer sees the user's presence: its last view must be
+        // "unavailable" (RFC 6121 3.3.3; MongooseIM sends it from each session).
+        send_own_presence(server, user, &contact, true).await;
     }
 }
 
@@ -306,17 +337,24 @@ pub async fn cancel_on_remove(
             )
             .await;
     }
+    if matches!(old.subscription, Subscription::From | Subscription::Both) {
+        // As for an outbound "unsubscribed" (RFC 6121 3.2.2): the former subscriber is
+        // told the user is unavailable.
+        send_own_presence(server, user, contact, true).await;
+    }
 }
 
 /// Broadcasts a session's presence (available or unavailable) to the user's subscribers
-/// and to all of the user's available resources (the sender included). On initial
-/// presence, probes the contacts the user is subscribed to and returns the pending
-/// inbound subscription requests to show the client.
+/// and to the user's other available resources, and echoes it to the sending session
+/// `echo` (a session ending, or replaced by another session bound to the same full JID,
+/// gets no echo). On initial presence, probes the contacts the user is subscribed to and
+/// returns the pending inbound subscription requests to show the client.
 pub async fn broadcast(
     server: &Server,
     from: &FullJid,
     el: &Element,
     initial: bool,
+    echo: Option<crate::sm::SessionId>,
 ) -> Vec<Element> {
     let user = from.to_bare();
     let from_jid = Jid::from(from.clone());
@@ -358,8 +396,19 @@ pub async fn broadcast(
             }
         }
     }
-    for r in server.sm().resources(&user) {
-        if r.available || r.jid == *from {
+    let resources = server.sm().resources(&user);
+    let sender = resources.iter().find(|r| r.jid == *from);
+    for r in &resources {
+        let to_sender = r.jid == *from;
+        if let (true, false, Some(me), Some(p)) = (initial, to_sender, sender, &r.presence) {
+            // A user is implicitly subscribed to its own presence (RFC 6121 4.2.2): the new
+            // resource learns its other available resources' presence, as a probe would.
+            let mut copy = (**p).clone();
+            copy.set_attr("from", r.jid.as_str());
+            copy.set_attr("to", from.as_str());
+            me.send(crate::sm::Routed::Stanza(Box::new(copy)));
+        }
+        if (to_sender && echo == Some(r.sid)) || (!to_sender && r.available) {
             let mut copy = el.clone();
             copy.set_attr("from", from.as_str());
             copy.set_attr("to", r.jid.as_str());

@@ -95,10 +95,10 @@ pub async fn get(
     } else {
         None
     };
-    if let (Some(v), Some(cv)) = (&version, client_ver) {
-        if v == cv {
-            return Ok(None);
-        }
+    if let (Some(v), Some(cv)) = (&version, client_ver)
+        && v == cv
+    {
+        return Ok(None);
     }
     let mut q = Element::new("query", ns::ROSTER);
     if let Some(v) = version {

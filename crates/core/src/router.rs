@@ -34,9 +34,13 @@ impl Server {
             el.attr("from").and_then(|f| Jid::new(f).ok()),
             el.attr("to").and_then(|t| Jid::new(t).ok()),
         );
+        let is_message = el.name() == "message";
         Box::pin(async move {
             if let (Some(reply), (Some(back_to), Some(back_from))) = (reply, addrs) {
-                if condition == cond::RESOURCE_CONSTRAINT || condition == cond::SERVICE_UNAVAILABLE
+                // `sm_message_bounced_count` counts messages, as MongooseIM's does.
+                if is_message
+                    && (condition == cond::RESOURCE_CONSTRAINT
+                        || condition == cond::SERVICE_UNAVAILABLE)
                 {
                     self.metrics().message_bounced.inc();
                 }
@@ -106,14 +110,12 @@ async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
     let ty = el.attr("type").unwrap_or("normal").to_owned();
     let carbons = server.config().modules.is_enabled("mod_carboncopy") && is_chat(&el);
     // Sent carbons: the sender's other resources see what it sent.
-    if carbons {
-        if let Ok(sender) = from.try_as_full() {
-            let bare = sender.to_bare();
-            if server.sm().resource(sender).is_some() {
-                for r in server.sm().resources(&bare) {
-                    if r.carbons && r.jid != *sender {
-                        deliver(server, &r, carbon("sent", &bare, &r, &el)).await;
-                    }
+    if carbons && let Ok(sender) = from.try_as_full() {
+        let bare = sender.to_bare();
+        if server.sm().resource(sender).is_some() {
+            for r in server.sm().resources(&bare) {
+                if r.carbons && r.jid != *sender {
+                    deliver(server, &r, carbon("sent", &bare, &r, &el)).await;
                 }
             }
         }

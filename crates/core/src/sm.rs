@@ -4,7 +4,7 @@
 //! another user's; each shard is a short-held `RwLock`.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -103,9 +103,7 @@ pub struct Registration {
 
 impl SessionManager {
     fn shard(&self, bare: &BareJid) -> &Shard {
-        let mut h = self.hasher.build_hasher();
-        bare.hash(&mut h);
-        &self.shards[(h.finish() as usize) % self.shards.len()]
+        &self.shards[(self.hasher.hash_one(bare) as usize) % self.shards.len()]
     }
 
     /// Registers a bound resource. A session already holding the same full JID is told it

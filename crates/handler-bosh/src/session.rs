@@ -253,12 +253,14 @@ impl Session {
             body: mut req,
             reply,
         } = r;
-        if self.p.client_acks {
-            if let Some(ack) = req.attr("ack").and_then(|a| a.parse::<u64>().ok()) {
-                self.cache.retain(|k, _| *k > ack);
-                if ack < self.last_answered && self.report.is_none() {
-                    self.report = Some(ack + 1);
-                }
+        if let Some(ack) = req
+            .attr("ack")
+            .and_then(|a| a.parse::<u64>().ok())
+            .filter(|_| self.p.client_acks)
+        {
+            self.cache.retain(|k, _| *k > ack);
+            if ack < self.last_answered && self.report.is_none() {
+                self.report = Some(ack + 1);
             }
         }
         let children: Vec<Element> = req

@@ -130,11 +130,8 @@ impl WsClient {
     }
 
     pub async fn expect_closed(&mut self) {
-        loop {
-            match self.next().await {
-                Frame::Closed => return,
-                Frame::El(el) => panic!("expected the socket to close, got {el}"),
-            }
+        if let Frame::El(el) = self.next().await {
+            panic!("expected the socket to close, got {el}");
         }
     }
 

@@ -584,13 +584,14 @@ fn read_bosh(mut s: Section<'_>, with_host_types: bool, diag: &mut Diagnostics) 
         .and_then(|l| secs(l.0));
     let server_acks = s.get_or("server_acks", false, diag);
     let max_pause = Duration::from_secs(s.get_or("max_pause", Positive(120), diag).0);
-    if let Some(b) = s.opt::<String>("backend", diag) {
-        if b != "mnesia" && b != "cets" {
-            diag.error(
-                s.key_path("backend"),
-                format!("expected \"mnesia\" or \"cets\", found \"{b}\""),
-            );
-        }
+    if let Some(b) = s.opt::<String>("backend", diag)
+        && b != "mnesia"
+        && b != "cets"
+    {
+        diag.error(
+            s.key_path("backend"),
+            format!("expected \"mnesia\" or \"cets\", found \"{b}\""),
+        );
     }
     let host_types = if with_host_types {
         s.opt::<Vec<String>>("host_types", diag)
