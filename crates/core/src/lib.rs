@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod c2s;
+pub mod commands;
 pub mod config;
 mod iq;
 pub mod metrics;

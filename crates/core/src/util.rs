@@ -66,8 +66,93 @@ pub fn timestamp_secs(secs: i64) -> String {
     )
 }
 
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses an XEP-0082 date-time (`2026-11-25T18:39:05Z`, optional fraction, `Z` or
+/// `+hh:mm`/`-hh:mm`) into microseconds since the epoch.
+pub fn parse_timestamp_us(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (y, mo, d, h, mi, sec) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut micros = 0i64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let f = &frac[..digits];
+        let padded: String = f.chars().chain(std::iter::repeat('0')).take(6).collect();
+        micros = padded.parse().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset_secs = match rest {
+        "Z" => 0,
+        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
+            let oh: i64 = tz[1..3].parse().ok()?;
+            let om: i64 = tz[4..6].parse().ok()?;
+            let sign = if tz.starts_with('-') { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo as u32, d as u32);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_secs;
+    Some(secs * 1_000_000 + micros)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_round_trip() {
+        for us in [0i64, 951_782_400_000_000, 1_795_718_345_123_456, -1_000_000] {
+            assert_eq!(
+                super::parse_timestamp_us(&super::timestamp_us(us)),
+                Some(us)
+            );
+        }
+        assert_eq!(
+            super::parse_timestamp_us("2026-11-26T19:39:05+01:00"),
+            Some(1_795_718_345_000_000)
+        );
+        assert_eq!(super::parse_timestamp_us("2026-11-26 18:39:05Z"), None);
+        assert_eq!(super::parse_timestamp_us("2026-13-26T18:39:05Z"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -1,6 +1,15 @@
 //! The GraphQL API: the `mongoose_graphql_handler` handler (admin, domain_admin and user
 //! endpoints).
 
+pub mod admin;
+pub mod context;
+mod graphiql;
+pub mod http;
+pub mod scalars;
+pub mod scope;
+pub mod user;
+
+use actix_web::{HttpRequest, web};
 use listener_core::{
     BuildError, Credentials, Handler, HandlerContext, Mount, Service, read_subset,
 };
@@ -106,26 +115,46 @@ impl Handler for GraphqlHandler {
     fn build(
         config: &GraphqlConfig,
         _: &Mount,
-        _: &HandlerContext,
+        cx: &HandlerContext,
     ) -> Result<Arc<dyn Service>, BuildError> {
+        let schema = match config.schema_endpoint {
+            SchemaEndpoint::Admin | SchemaEndpoint::DomainAdmin => {
+                http::Schemas::Admin(Arc::new(admin::schema()))
+            }
+            SchemaEndpoint::User => http::Schemas::User(Arc::new(user::schema())),
+        };
         Ok(Arc::new(GraphqlService {
-            _config: config.clone(),
+            endpoint: Arc::new(http::Endpoint {
+                server: cx.server.clone(),
+                config: config.clone(),
+                schema,
+            }),
         }))
     }
 }
 
 struct GraphqlService {
-    _config: GraphqlConfig,
+    endpoint: Arc<http::Endpoint>,
 }
 
 impl Service for GraphqlService {
-    fn configure(&self, cfg: &mut actix_web::web::ServiceConfig) {
-        cfg.route(
-            "",
-            actix_web::web::to(|| async {
-                actix_web::HttpResponse::NotImplemented()
-                    .json(serde_json::json!({"errors": [{"message": "GraphQL is not available in this build yet", "extensions": {"code": "not_implemented"}}]}))
-            }),
-        );
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let ep = self.endpoint.clone();
+        let ep_sse = self.endpoint.clone();
+        cfg.app_data(web::PayloadConfig::new(4 * 1024 * 1024))
+            .route(
+                "/sse",
+                web::route().to(move |req: HttpRequest| {
+                    let ep = ep_sse.clone();
+                    async move { http::sse(ep, req).await }
+                }),
+            )
+            .route(
+                "",
+                web::route().to(move |req: HttpRequest, body: web::Bytes| {
+                    let ep = ep.clone();
+                    async move { http::endpoint(ep, req, body).await }
+                }),
+            );
     }
 }

@@ -12,3 +12,4 @@ mod core_services;
 mod listener;
 mod websocket;
 mod ws_client;
+mod graphql;

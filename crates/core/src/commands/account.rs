@@ -1,0 +1,347 @@
+//! Accounts: list, count, register, remove, ban, change password, check password and
+//! existence, import from CSV. Messages follow MongooseIM's `mongoose_account_api`;
+//! unlike MongooseIM, messages never repeat the password that was checked.
+
+use super::{CommandError, CommandResult, existing_user, local_domain, local_user};
+use crate::{AccountError, Server};
+use xmpp::BareJid;
+
+fn register_error(jid: &str, e: AccountError) -> CommandError {
+    match e {
+        AccountError::AlreadyExists(_) => {
+            CommandError::new("user_exists", format!("User {jid} already registered"))
+        }
+        AccountError::InvalidJid(_) => {
+            CommandError::new("invalid_jid", format!("Invalid JID {jid}"))
+        }
+        AccountError::UnknownDomain(d) => {
+            CommandError::new("domain_not_found", "Domain does not exist").with("domain", d)
+        }
+        AccountError::EmptyPassword => CommandError::new("empty_password", "Empty password"),
+        AccountError::LimitReached(d) => CommandError::new(
+            "limit_per_domain_exceeded",
+            format!("User limit has been exceeded for domain {d}"),
+        ),
+        AccountError::NotFound(_) => CommandError::new(
+            "not_allowed",
+            "User does not exist or you are not authorized properly",
+        ),
+        AccountError::Store(e) => CommandError::internal("account storage", e),
+    }
+    .with("jid", jid)
+}
+
+/// Users of a domain, sorted, optionally paged.
+pub async fn list_users(
+    server: &Server,
+    domain: &str,
+    limit: Option<usize>,
+    index: Option<usize>,
+) -> CommandResult<Vec<String>> {
+    let domain = local_domain(server, domain)?;
+    let users = server
+        .list_users(&domain)
+        .await
+        .map_err(|e| CommandError::internal("list users", e))?;
+    let index = index.unwrap_or(0);
+    Ok(users
+        .into_iter()
+        .skip(index)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect())
+}
+
+/// Number of users of a domain.
+pub async fn count_users(server: &Server, domain: &str) -> CommandResult<u64> {
+    let domain = local_domain(server, domain)?;
+    Ok(server.store().count_users(&domain).await?)
+}
+
+/// Registers `username@domain` (a generated name when `None`); returns (JID, message).
+pub async fn register_user(
+    server: &Server,
+    domain: &str,
+    username: Option<&str>,
+    password: &str,
+) -> CommandResult<(String, String)> {
+    let domain = local_domain(server, domain)?;
+    let username = match username {
+        Some(u) => u.to_owned(),
+        None => format!("{}-{}", crate::util::now_us(), crate::util::random_hex(8)),
+    };
+    let literal = format!("{username}@{domain}");
+    let jid = crate::accounts::account_jid(server, &username, &domain)
+        .map_err(|e| register_error(&literal, e))?;
+    server
+        .register_user(&jid, password)
+        .await
+        .map_err(|e| register_error(jid.as_str(), e))?;
+    Ok((
+        jid.to_string(),
+        format!("User {jid} successfully registered"),
+    ))
+}
+
+/// Removes an account and everything stored for it.
+pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<(String, String)> {
+    let user = local_user(server, jid)?;
+    server.remove_user(&user).await.map_err(|e| match e {
+        AccountError::NotFound(_) => CommandError::new(
+            "not_allowed",
+            "User does not exist or you are not authorized properly",
+        )
+        .with("jid", user.as_str()),
+        other => register_error(user.as_str(), other),
+    })?;
+    Ok((
+        user.to_string(),
+        format!("User {user} successfully unregistered"),
+    ))
+}
+
+/// Kicks the user's sessions and sets a random password.
+pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult<(String, String)> {
+    let user = existing_user(server, jid).await?;
+    super_kick(server, &user, reason);
+    let password = format!(
+        "BANNED_ACCOUNT--{}--{}--{reason}",
+        crate::util::timestamp_secs(crate::util::now_secs()),
+        crate::util::random_hex(16)
+    );
+    server
+        .set_password(&user, &password)
+        .await
+        .map_err(|e| register_error(user.as_str(), e))?;
+    Ok((
+        user.to_string(),
+        format!("User {user} successfully banned with reason: {reason}"),
+    ))
+}
+
+fn super_kick(server: &Server, user: &BareJid, reason: &str) {
+    for r in server.sm().resources(user) {
+        r.send(crate::sm::Routed::Kick(reason.to_owned()));
+    }
+}
+
+/// Sets a new password.
+pub async fn change_password(
+    server: &Server,
+    jid: &str,
+    password: &str,
+) -> CommandResult<(String, String)> {
+    let user = local_user(server, jid)?;
+    server
+        .set_password(&user, password)
+        .await
+        .map_err(|e| register_error(user.as_str(), e))?;
+    Ok((user.to_string(), "Password changed".into()))
+}
+
+/// Whether the password is correct: (correct, message).
+pub async fn check_password(
+    server: &Server,
+    jid: &str,
+    password: &str,
+) -> CommandResult<(bool, String)> {
+    let user = existing_user(server, jid).await?;
+    let ok = server
+        .check_password(&user, password)
+        .await
+        .map_err(|e| register_error(user.as_str(), e))?;
+    let verdict = if ok { "correct" } else { "incorrect" };
+    Ok((ok, format!("Password for user {user} is {verdict}")))
+}
+
+/// Checks a hex MD5 or SHA-1 hash of a plaintext-stored password (MongooseIM's
+/// `checkPasswordHash`; accounts with SCRAM-only storage cannot be checked this way).
+pub async fn check_password_hash(
+    server: &Server,
+    jid: &str,
+    hash: &str,
+    method: &str,
+) -> CommandResult<(bool, String)> {
+    let user = local_user(server, jid)?;
+    let stored = server
+        .stored_password(&user)
+        .await
+        .map_err(|e| register_error(user.as_str(), e))?;
+    let Some(plain) = stored.and_then(|p| p.plain) else {
+        return Err(
+            CommandError::new("wrong_user", "User does not exist or using SCRAM password")
+                .with("jid", user.as_str()),
+        );
+    };
+    let computed = match method {
+        "md5" => hex(&md5_digest(plain.as_bytes())),
+        "sha" => hex(&sha1_digest(plain.as_bytes())),
+        other => {
+            return Err(CommandError::new(
+                "wrong_method",
+                format!("Given hash method `{other}` is not supported. Try `md5` or `sha`"),
+            ));
+        }
+    };
+    let ok = computed.eq_ignore_ascii_case(hash.trim());
+    Ok((
+        ok,
+        if ok {
+            "Password hash is correct".into()
+        } else {
+            "Password hash is incorrect".into()
+        },
+    ))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha1_digest(data: &[u8]) -> Vec<u8> {
+    use sha1::Digest;
+    sha1::Sha1::digest(data).to_vec()
+}
+
+fn md5_digest(data: &[u8]) -> Vec<u8> {
+    use md5::Digest;
+    md5::Md5::digest(data).to_vec()
+}
+
+/// Whether the account exists: (exists, message).
+pub async fn check_user(server: &Server, jid: &str) -> CommandResult<(bool, String)> {
+    let user = local_user(server, jid)?;
+    let exists = server
+        .user_exists(&user)
+        .await
+        .map_err(|e| register_error(user.as_str(), e))?;
+    Ok((
+        exists,
+        if exists {
+            format!("User {user} exists")
+        } else {
+            format!("User {user} does not exist")
+        },
+    ))
+}
+
+/// Outcome of [`import_users`], grouped as MongooseIM's `ImportPayload`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Accounts created.
+    pub created: Vec<String>,
+    /// Accounts that already existed.
+    pub existing: Vec<String>,
+    /// Accounts refused (e.g. a domain the caller may not touch).
+    pub not_allowed: Vec<String>,
+    /// Records whose JID is invalid.
+    pub invalid_jid: Vec<String>,
+    /// Records with an empty password.
+    pub empty_password: Vec<String>,
+    /// Lines that are not `user,domain,password` records.
+    pub invalid_record: Vec<String>,
+}
+
+/// Imports `user,domain,password` lines from a CSV file. `allowed` decides per domain
+/// whether the caller may create accounts there (a domain admin may only import into
+/// its own domain; MongooseIM forgets this check).
+pub async fn import_users(
+    server: &Server,
+    path: &str,
+    allowed: impl Fn(&str) -> bool,
+) -> CommandResult<ImportSummary> {
+    let text = std::fs::read_to_string(path).map_err(|_| {
+        CommandError::new("file_not_found", "File not found").with("filename", path)
+    })?;
+    let mut s = ImportSummary::default();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let fields: Vec<&str> = split_csv(line);
+        let [user, domain, password] = fields.as_slice() else {
+            s.invalid_record.push(line.to_owned());
+            continue;
+        };
+        let literal = format!("{user}@{domain}");
+        let jid = match BareJid::new(&literal) {
+            Ok(j) if j.node().is_some() => j,
+            _ => {
+                s.invalid_jid.push(literal);
+                continue;
+            }
+        };
+        if password.is_empty() {
+            s.empty_password.push(jid.to_string());
+            continue;
+        }
+        if !allowed(jid.domain().as_str())
+            || !server.config().is_local_domain(jid.domain().as_str())
+        {
+            s.not_allowed.push(jid.to_string());
+            continue;
+        }
+        match server.register_user(&jid, password).await {
+            Ok(()) => s.created.push(jid.to_string()),
+            Err(AccountError::AlreadyExists(_)) => s.existing.push(jid.to_string()),
+            Err(AccountError::InvalidJid(_)) => s.invalid_jid.push(jid.to_string()),
+            Err(AccountError::EmptyPassword) => s.empty_password.push(jid.to_string()),
+            Err(AccountError::Store(e)) => return Err(CommandError::internal("import users", e)),
+            Err(_) => s.not_allowed.push(jid.to_string()),
+        }
+    }
+    Ok(s)
+}
+
+/// Splits one CSV line (fields optionally double-quoted, `""` for a quote).
+fn split_csv(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    loop {
+        let field;
+        if let Some(stripped) = rest.strip_prefix('"') {
+            // Quoted field: up to the closing quote not followed by another quote.
+            let mut end = None;
+            let b = stripped.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    end = Some(i);
+                    break;
+                }
+                i += 1;
+            }
+            let Some(end) = end else { return vec![line] };
+            field = &stripped[..end];
+            rest = &stripped[end + 1..];
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            field = &rest[..end];
+            rest = &rest[end..];
+        }
+        out.push(field);
+        match rest.strip_prefix(',') {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_csv;
+
+    #[test]
+    fn csv_fields() {
+        assert_eq!(
+            split_csv("alice,localhost,secret"),
+            ["alice", "localhost", "secret"]
+        );
+        assert_eq!(
+            split_csv("\"bob\",localhost,\"pa,ss\"\"word\""),
+            ["bob", "localhost", "pa,ss\"\"word"]
+        );
+        assert_eq!(split_csv("a,b"), ["a", "b"]);
+    }
+}

@@ -1,0 +1,226 @@
+//! The per-request context: who is asking (admin, domain admin, user, or nobody), which
+//! categories are enabled, and the checks every resolver goes through.
+
+use crate::scope::{self, Scope};
+use juniper::{FieldError, FieldResult, Object, Value};
+use meerkat_core::Server;
+use meerkat_core::commands::CommandError;
+use std::sync::Mutex;
+use xmpp::BareJid;
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// The global admin (admin endpoint).
+    Admin,
+    /// The admin of one domain (domain_admin endpoint), by domain.
+    DomainAdmin(String),
+    /// A user (user endpoint).
+    User(BareJid),
+    /// No credentials: only unprotected fields (`checkAuth`) may run.
+    Unauthorized,
+}
+
+/// Context of one GraphQL request.
+pub struct Ctx {
+    /// The XMPP core.
+    pub server: Server,
+    /// Who is asking.
+    pub auth: Auth,
+    allowed: Option<Vec<String>>,
+    /// Set when a protected field was asked for without credentials: the request then
+    /// answers 401 `no_permissions` instead of data.
+    pub(crate) denied: Mutex<Option<String>>,
+}
+
+impl juniper::Context for Ctx {}
+
+/// Builds a resolver error with `extensions.code` and extra string values.
+pub fn error(code: &str, message: impl Into<String>, context: &[(&str, String)]) -> FieldError {
+    let mut ext = Object::with_capacity(context.len() + 1);
+    ext.add_field("code", Value::scalar(code.to_owned()));
+    for (k, v) in context {
+        ext.add_field(*k, Value::scalar(v.clone()));
+    }
+    FieldError::new(message.into(), Value::Object(ext))
+}
+
+/// The GraphQL face of a command error.
+pub fn command_error(e: CommandError) -> FieldError {
+    error(
+        e.code,
+        e.message,
+        &e.context
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Runs a command result through [`command_error`].
+pub trait IntoField<T> {
+    /// Converts the error.
+    fn field(self) -> FieldResult<T>;
+}
+
+impl<T> IntoField<T> for Result<T, CommandError> {
+    fn field(self) -> FieldResult<T> {
+        self.map_err(command_error)
+    }
+}
+
+impl Ctx {
+    /// A context for one request.
+    pub fn new(server: Server, auth: Auth, allowed: Option<Vec<String>>) -> Ctx {
+        Ctx {
+            server,
+            auth,
+            allowed,
+            denied: Mutex::new(None),
+        }
+    }
+
+    /// Entry to a category (a root field): it must be enabled by `allowed_categories`,
+    /// and (being protected) the caller must be authenticated.
+    pub fn category(&self, name: &str) -> FieldResult<()> {
+        if let Some(allowed) = &self.allowed {
+            if !allowed.iter().any(|a| a == name) {
+                return Err(error(
+                    "category_disabled",
+                    "Category disabled",
+                    &[("category", name.to_owned())],
+                ));
+            }
+        }
+        self.authenticated()
+    }
+
+    /// Fails (and marks the request for a 401) when nobody is authenticated.
+    pub fn authenticated(&self) -> FieldResult<()> {
+        if self.auth == Auth::Unauthorized {
+            let mut denied = self.denied.lock().unwrap_or_else(|e| e.into_inner());
+            denied.get_or_insert_with(|| "no_permissions".to_owned());
+            return Err(error(
+                "no_permissions",
+                "Cannot execute query without permissions",
+                &[],
+            ));
+        }
+        Ok(())
+    }
+
+    /// The modules an operation needs must be enabled (`deps_not_loaded` otherwise).
+    pub fn needs_modules(&self, modules: &[&str]) -> FieldResult<()> {
+        let missing: Vec<&str> = modules
+            .iter()
+            .copied()
+            .filter(|m| !self.server.config().modules.is_enabled(m))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut ext = Object::with_capacity(2);
+        ext.add_field("code", Value::scalar("deps_not_loaded".to_owned()));
+        ext.add_field(
+            "not_loaded_modules",
+            Value::list(
+                missing
+                    .iter()
+                    .map(|m| Value::scalar((*m).to_owned()))
+                    .collect(),
+            ),
+        );
+        Err(FieldError::new(
+            "Some of the required modules or services are not loaded",
+            Value::Object(ext),
+        ))
+    }
+
+    /// A service or internal database an operation needs is not available in meerkat.
+    pub fn needs_service(&self, kind: &str, name: &str) -> FieldResult<()> {
+        let mut ext = Object::with_capacity(2);
+        ext.add_field("code", Value::scalar("deps_not_loaded".to_owned()));
+        ext.add_field(
+            format!("not_loaded_{kind}").as_str(),
+            Value::list(vec![Value::scalar(name.to_owned())]),
+        );
+        Err(FieldError::new(
+            "Some of the required modules or services are not loaded",
+            Value::Object(ext),
+        ))
+    }
+
+    /// Domain-admin scoping of an admin operation (`Type.field`), with the values of the
+    /// arguments its scope names. The scope itself is declared once, in [`scope::ADMIN`].
+    pub fn guard(&self, op: &str, args: &[(&str, &str)]) -> FieldResult<()> {
+        let Auth::DomainAdmin(own) = &self.auth else {
+            return Ok(());
+        };
+        match scope::of(op) {
+            Some(Scope::Global) => Err(error(
+                "no_permissions",
+                "Cannot execute query without a global admin permissions",
+                &[],
+            )),
+            Some(Scope::Domain(names)) => {
+                let bad: Vec<String> = args
+                    .iter()
+                    .filter(|(name, _)| names.contains(name))
+                    .filter(|(_, value)| !self.in_domain(own, value))
+                    .map(|(name, _)| (*name).to_owned())
+                    .collect();
+                if bad.is_empty() {
+                    Ok(())
+                } else {
+                    Err(error(
+                        "no_permissions",
+                        format!(
+                            "Cannot execute query without permissions to the given domain. Args with invalid value: {}",
+                            bad.join(", ")
+                        ),
+                        &[],
+                    ))
+                }
+            }
+            Some(Scope::Unguarded | Scope::DomainRecords) => Ok(()),
+            None => {
+                debug_assert!(false, "operation {op} has no declared scope");
+                Err(error(
+                    "no_permissions",
+                    format!("Operation {op} has no declared permissions"),
+                    &[],
+                ))
+            }
+        }
+    }
+
+    /// Whether a JID or domain value belongs to `own` (or one of its subdomains).
+    fn in_domain(&self, own: &str, value: &str) -> bool {
+        let domain = match value.rsplit_once('@') {
+            Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+            None => value.split('/').next().unwrap_or(value),
+        };
+        let domain = domain.to_lowercase();
+        domain == own || domain.ends_with(&format!(".{own}"))
+    }
+
+    /// The calling user (user endpoint).
+    pub fn user(&self) -> FieldResult<&BareJid> {
+        match &self.auth {
+            Auth::User(j) => Ok(j),
+            _ => {
+                self.authenticated()?;
+                Err(error("no_permissions", "Not a user", &[]))
+            }
+        }
+    }
+
+    /// Domains a domain admin may import into.
+    pub fn may_touch_domain(&self, domain: &str) -> bool {
+        match &self.auth {
+            Auth::Admin => true,
+            Auth::DomainAdmin(own) => self.in_domain(own, domain),
+            _ => false,
+        }
+    }
+}
