@@ -83,14 +83,14 @@ impl Ctx {
     /// Entry to a category (a root field): it must be enabled by `allowed_categories`,
     /// and (being protected) the caller must be authenticated.
     pub fn category(&self, name: &str) -> FieldResult<()> {
-        if let Some(allowed) = &self.allowed {
-            if !allowed.iter().any(|a| a == name) {
-                return Err(error(
-                    "category_disabled",
-                    "Category disabled",
-                    &[("category", name.to_owned())],
-                ));
-            }
+        if let Some(allowed) = &self.allowed
+            && !allowed.iter().any(|a| a == name)
+        {
+            return Err(error(
+                "category_disabled",
+                "Category disabled",
+                &[("category", name.to_owned())],
+            ));
         }
         self.authenticated()
     }

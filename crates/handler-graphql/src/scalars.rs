@@ -162,6 +162,7 @@ impl PosInt {
             Err(format!("Value is not a positive integer: {i}").into())
         }
     }
+    #[allow(clippy::wrong_self_convention)] // juniper calls to_output with &Self
     fn to_output(&self) -> i32 {
         self.0
     }
@@ -180,6 +181,7 @@ impl NonNegInt {
             Err(format!("Value is not a non-negative integer: {i}").into())
         }
     }
+    #[allow(clippy::wrong_self_convention)] // juniper calls to_output with &Self
     fn to_output(&self) -> i32 {
         self.0
     }

@@ -1,0 +1,31 @@
+# Thin shortcuts over cargo; .ci/run is the same without just.
+
+# List the recipes.
+default:
+    @just --list
+
+# Run the server (the default config; data in ./data).
+run *ARGS:
+    cargo run --release -- {{ARGS}}
+
+# Every unit and integration test.
+test:
+    cargo test --workspace
+
+# Formatting and clippy, warnings denied.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Each handler feature built alone (clippy: a check that also denies warnings).
+check-features:
+    cargo clippy -p meerkat --all-targets --no-default-features --features handler-bosh -- -D warnings
+    cargo clippy -p meerkat --all-targets --no-default-features --features handler-ws -- -D warnings
+    cargo clippy -p meerkat --all-targets --no-default-features --features handler-graphql -- -D warnings
+    cargo clippy -p meerkat --all-targets --no-default-features --features handler-rest-admin -- -D warnings
+    cargo clippy -p meerkat --all-targets --no-default-features --features handler-rest-client -- -D warnings
+    cargo clippy -p meerkat --all-targets --no-default-features --features handler-prometheus -- -D warnings
+
+# The whole CI.
+ci:
+    .ci/run
