@@ -1,13 +1,17 @@
-//! `meerkat`: run the server, check a config file.
+//! `meerkat`: run the server, check a config file, manage accounts.
+
+mod account;
+mod control;
+mod ctl;
 
 use clap::{Parser, Subcommand};
-use meerkat::{LoadedConfig, load_config_file, load_config_str};
+use meerkat::{ConfigSource, LoadedConfig, load_config_str};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// MongooseIM's HTTP services (BOSH, WebSocket, GraphQL, REST, Prometheus) in one binary.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     /// Config file (MongooseIM TOML). Default: config/meerkat.toml if present, else the
     /// embedded default.
@@ -26,92 +30,175 @@ enum Command {
     Run,
     /// Validate a config file: print every problem with its TOML path; exit 1 on errors.
     CheckConfig {
-        /// The file to check (default: the --config file).
+        /// The file to check (default: the config `run` would use).
         file: Option<PathBuf>,
+    },
+    /// Manage accounts in the data directory, without any API.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// Run an admin GraphQL operation on the running server, as mongooseimctl does:
+    /// `meerkat ctl <category> <operation> --arg value ...`. Alone it lists the categories;
+    /// with a category, its operations and their arguments.
+    Ctl {
+        /// Category, operation, and `--name value` arguments (`--help` after an operation
+        /// lists its arguments).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::CheckConfig { file }) => check_config(file.or(cli.config)),
-        None | Some(Command::Run) => run(cli.config, &cli.data_dir),
+        Some(Command::CheckConfig { file }) => {
+            check_config(&ConfigSource::resolve(file.or(cli.config)))
+        }
+        Some(Command::Account(cmd)) => {
+            account::main(cmd, &ConfigSource::resolve(cli.config), &cli.data_dir)
+        }
+        Some(Command::Ctl { args }) => ctl::main(args, &ConfigSource::resolve(cli.config)),
+        None | Some(Command::Run) => run(&ConfigSource::resolve(cli.config), &cli.data_dir),
     }
 }
 
-fn check_config(file: Option<PathBuf>) -> ExitCode {
-    let path = file.unwrap_or_else(|| PathBuf::from("config/meerkat.toml"));
-    match load_config_file(&path) {
+fn check_config(source: &ConfigSource) -> ExitCode {
+    match source.read().and_then(|text| load_config_str(&text)) {
         Ok(loaded) => {
             print!("{}", loaded.diagnostics);
             println!(
-                "{}: OK ({} listener(s))",
-                path.display(),
-                loaded.listeners.len()
+                "{source}: OK ({} listener(s), {} warning(s))",
+                loaded.listeners.len(),
+                loaded.diagnostics.warnings.len()
             );
             ExitCode::SUCCESS
         }
         Err(diag) => {
             eprint!("{diag}");
-            eprintln!("{}: {} error(s)", path.display(), diag.errors.len());
+            eprintln!("{source}: {} error(s)", diag.errors.len());
             ExitCode::FAILURE
         }
     }
 }
 
-fn load(config: Option<PathBuf>) -> Result<(LoadedConfig, String), ExitCode> {
-    let default = Path::new("config/meerkat.toml");
-    let (result, source) = match config {
-        Some(p) => (load_config_file(&p), p.display().to_string()),
-        None if default.exists() => (load_config_file(default), default.display().to_string()),
-        None => (
-            load_config_str(meerkat::DEFAULT_CONFIG),
-            "the embedded default config".to_owned(),
-        ),
-    };
-    match result {
-        Ok(l) => Ok((l, source)),
+/// Logs go to stderr, coloured only on a terminal. `RUST_LOG` overrides the config's level.
+/// The handle changes the level at run time (the admin API's `server.setLoglevel`).
+pub(crate) fn init_logging(level: &str) -> std::sync::Arc<control::LogHandle> {
+    control::init_logging(level)
+}
+
+fn run(source: &ConfigSource, data_dir: &Path) -> ExitCode {
+    let loaded: LoadedConfig = match source.read().and_then(|text| load_config_str(&text)) {
+        Ok(l) => l,
         Err(diag) => {
             eprint!("{diag}");
             eprintln!("{source}: {} error(s); not starting", diag.errors.len());
-            Err(ExitCode::FAILURE)
+            return ExitCode::FAILURE;
         }
-    }
-}
-
-fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},sqlx=warn")));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
-}
-
-fn run(config: Option<PathBuf>, data_dir: &Path) -> ExitCode {
-    let (loaded, source) = match load(config) {
-        Ok(x) => x,
-        Err(code) => return code,
     };
-    init_logging(loaded.server.general.loglevel.as_filter());
+    let log = init_logging(loaded.server.general.loglevel.as_filter());
     for w in &loaded.diagnostics.warnings {
         tracing::warn!(path = %w.path, "{}", w.message);
     }
     tracing::info!(config = %source, data_dir = %data_dir.display(), hosts = ?loaded.server.general.hosts, "starting meerkat");
     let system = actix_rt::System::new();
-    let result = system.block_on(async move {
-        let running =
-            meerkat::start(loaded, data_dir, &listener_core::StartOptions::default()).await?;
-        // actix stops the listeners gracefully on SIGINT/SIGTERM; wait for that.
-        running.listeners.wait().await?;
-        tracing::info!("stopped");
-        anyhow::Ok(())
-    });
+    let result = system.block_on(serve(loaded, data_dir, log));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("meerkat: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Starts everything, waits for SIGTERM or SIGINT, then stops gracefully: listeners
+/// first (open requests may finish), then the store. A second signal stops at once.
+async fn serve(
+    loaded: LoadedConfig,
+    data_dir: &Path,
+    log: std::sync::Arc<control::LogHandle>,
+) -> anyhow::Result<()> {
+    // Install the handlers before binding, so a signal that arrives during start-up is
+    // not fatal but a request to stop.
+    let mut signals = Signals::new()?;
+    let opts = listener_core::StartOptions {
+        handle_signals: false,
+        ..listener_core::StartOptions::default()
+    };
+    let meerkat::Meerkat {
+        server,
+        listeners,
+        store,
+    } = meerkat::start(loaded, data_dir, &opts).await?;
+    // The admin API may change the log level and request a graceful stop.
+    let stop = std::sync::Arc::new(control::StopRequest::default());
+    server.set_log_control(log);
+    server.set_stop_control(stop.clone());
+    let signal = tokio::select! {
+        signal = signals.recv() => signal,
+        () = stop.requested() => "admin API",
+    };
+    tracing::info!(signal, "stopping gracefully");
+    let handles = listeners.handles();
+    // Each stop command is sent when `stop` is called; awaiting them one by one still stops
+    // the listeners in parallel.
+    let stops: Vec<_> = handles.iter().map(|h| h.stop(true)).collect();
+    let graceful = async {
+        for s in stops {
+            s.await;
+        }
+    };
+    tokio::select! {
+        () = graceful => {}
+        signal = signals.recv() => {
+            tracing::warn!(signal, "second signal: stopping now");
+            for h in &handles {
+                h.stop(false).await;
+            }
+        }
+    }
+    let stopped = listeners.wait().await;
+    store.close().await;
+    stopped?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGTERM and SIGINT (Ctrl-C).
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Waits for the next signal and names it.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::Server;
 use crate::config::{Limit, PasswordFormat};
 use crate::store::StoreError;
+use std::time::Instant;
 use xmpp::BareJid;
 use xmpp::scram::StoredPassword;
 
@@ -41,7 +42,7 @@ pub fn account_jid(server: &Server, user: &str, domain: &str) -> Result<BareJid,
     }
     let jid = BareJid::new(&format!("{user}@{domain}"))
         .map_err(|e| AccountError::InvalidJid(format!("{user}@{domain}: {e}")))?;
-    if !server.config().is_local_domain(jid.domain().as_str()) {
+    if !server.is_served_domain(jid.domain().as_str()) {
         return Err(AccountError::UnknownDomain(jid.domain().to_string()));
     }
     Ok(jid)
@@ -81,6 +82,17 @@ impl Server {
 
     /// Creates an account.
     pub async fn register_user(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
+        let metrics = &self.domain_metrics(jid.domain().as_str()).auth;
+        let start = Instant::now();
+        let result = self.try_register(jid, password).await;
+        metrics.try_register.since(start);
+        if result.is_ok() {
+            metrics.register_user.inc();
+        }
+        result
+    }
+
+    async fn try_register(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
         let stored = self.encode_password(password)?;
         let (domain, user) = parts(jid);
         if let Limit::Finite(max) = self.config().auth.max_users_per_domain
@@ -102,6 +114,7 @@ impl Server {
         if !self.store().remove_user(domain, user).await? {
             return Err(AccountError::NotFound(jid.to_string()));
         }
+        self.domain_metrics(domain).auth.unregister_user.inc();
         for r in self.sm().resources(jid) {
             r.send(crate::sm::Routed::Kick("account removed".into()));
         }
@@ -142,16 +155,30 @@ impl Server {
         jid: &BareJid,
         password: &str,
     ) -> Result<bool, AccountError> {
-        Ok(self
+        let start = Instant::now();
+        let result = self
             .stored_password(jid)
-            .await?
-            .is_some_and(|p| p.verify_plain(password)))
+            .await
+            .map(|p| p.is_some_and(|p| p.verify_plain(password)));
+        self.metrics()
+            .host(jid.domain().as_str())
+            .auth
+            .check_password
+            .since(start);
+        result
     }
 
     /// Whether the account exists.
     pub async fn user_exists(&self, jid: &BareJid) -> Result<bool, AccountError> {
         let (domain, user) = parts(jid);
-        Ok(self.store().get_password(domain, user).await?.is_some())
+        let start = Instant::now();
+        let result = self.store().get_password(domain, user).await;
+        self.metrics()
+            .host(domain)
+            .auth
+            .does_user_exist
+            .since(start);
+        Ok(result?.is_some())
     }
 
     /// Accounts of a domain, as bare JIDs.

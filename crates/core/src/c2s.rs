@@ -7,6 +7,7 @@
 //! IQ), stanza handling for the user (RFC 6121: roster, presence, carbons), and cleanup.
 
 use crate::config::SaslMechanism;
+use crate::metrics::HostMetrics;
 use crate::sm::{Routed, SessionId, SessionInfo};
 
 use crate::{Server, offline, presence, roster};
@@ -81,6 +82,8 @@ enum Sasl {
     Scram {
         server: Box<ScramServer>,
         user: Option<BareJid>,
+        /// Server-side time spent so far (for `auth_authorize_time`).
+        spent: Duration,
     },
 }
 
@@ -114,6 +117,8 @@ pub struct C2s {
     deadline: Option<Instant>,
     out: Vec<Output>,
     mailbox: Option<mpsc::Receiver<Routed>>,
+    /// Metric handles of the stream's domain (`host_type=""` until the stream names one).
+    metrics: Arc<HostMetrics>,
 }
 
 fn sasl_failure(condition: &str) -> Element {
@@ -135,7 +140,9 @@ impl C2s {
         let deadline = info.state_timeout.map(|t| Instant::now() + t);
         let domain = server.config().general.default_server_domain.clone();
         let lang = server.config().general.language.clone();
+        let metrics = server.metrics().unknown_host().clone();
         C2s {
+            metrics,
             server,
             info,
             state: State::WaitOpen,
@@ -190,7 +197,7 @@ impl C2s {
     }
 
     fn emit(&mut self, el: Element) {
-        self.server.metrics().element_out.inc();
+        self.metrics.element_out.record(&el);
         self.out.push(Output::Element(el));
     }
 
@@ -224,8 +231,17 @@ impl C2s {
                 self.terminate().await;
             }
             Input::Element(el) => {
-                self.server.metrics().element_in.inc();
-                self.handle_element(el).await;
+                self.metrics.element_in.record(&el);
+                if el.name() == "message" && matches!(self.state, State::Active(_)) {
+                    let start = std::time::Instant::now();
+                    self.handle_element(el).await;
+                    // The domain (and so `self.metrics`) is fixed once bound.
+                    self.metrics
+                        .message_processed_time
+                        .observe_duration(start.elapsed());
+                } else {
+                    self.handle_element(el).await;
+                }
             }
         }
     }
@@ -236,9 +252,10 @@ impl C2s {
         }
         let requested = open.to.as_deref().map(str::to_lowercase);
         if let Some(to) = &requested
-            && self.server.config().is_local_domain(to)
+            && self.server.is_served_domain(to)
         {
             self.domain = to.clone();
+            self.metrics = self.server.domain_metrics(to).clone();
         }
         self.open_reply();
         if open.version.as_deref() != Some("1.0") {
@@ -247,7 +264,7 @@ impl C2s {
                 .await;
         }
         match requested {
-            Some(d) if self.server.config().is_local_domain(&d) => {}
+            Some(d) if self.server.is_served_domain(&d) => {}
             _ => return self.stream_error(cond_stream::HOST_UNKNOWN, None).await,
         }
         match std::mem::replace(&mut self.state, State::Closed) {
@@ -337,7 +354,7 @@ impl C2s {
     }
 
     async fn auth_failed(&mut self, user: Option<&str>, condition: &str) {
-        self.server.metrics().auth_failed.inc();
+        self.metrics.auth_failed.inc();
         tracing::info!(user = user.unwrap_or(""), domain = %self.domain, ip = ?self.info.ip, "authentication failed");
         self.emit(sasl_failure(condition));
     }
@@ -369,23 +386,45 @@ impl C2s {
                     return self.emit(sasl_failure("incorrect-encoding"));
                 };
                 match mech {
-                    SaslMechanism::Plain => self.sasl_plain(&data).await,
+                    SaslMechanism::Plain => {
+                        let start = std::time::Instant::now();
+                        if self.sasl_plain(&data).await {
+                            self.metrics.auth.authorize.since(start);
+                        }
+                    }
                     SaslMechanism::Scram(hash) => self.sasl_scram_start(hash, &data).await,
                     SaslMechanism::Anonymous => {
+                        self.metrics.auth.authorize.observe(Duration::ZERO);
                         let user = self.user_jid(&crate::util::random_hex(12));
                         match user {
                             Some(u) => self.auth_succeeded(u, None).await,
                             None => self.auth_failed(None, "temporary-auth-failure").await,
                         }
                     }
-                    SaslMechanism::Oauth => self.auth_failed(None, "invalid-mechanism").await,
+                    SaslMechanism::Oauth => {
+                        let start = std::time::Instant::now();
+                        let metrics = self.metrics.clone();
+                        if self.sasl_oauth(&data).await {
+                            metrics.auth.authorize.since(start);
+                        }
+                    }
                 }
             }
-            ("response", Sasl::Scram { mut server, user }) => {
+            (
+                "response",
+                Sasl::Scram {
+                    mut server,
+                    user,
+                    spent,
+                },
+            ) => {
                 let Ok(data) = decode_sasl_data(&el) else {
                     return self.emit(sasl_failure("incorrect-encoding"));
                 };
-                match (server.client_final(&data), user) {
+                let start = std::time::Instant::now();
+                let verdict = server.client_final(&data);
+                self.metrics.auth.authorize.observe(spent + start.elapsed());
+                match (verdict, user) {
                     (Ok(server_final), Some(user)) => {
                         self.auth_succeeded(user, Some(server_final)).await
                     }
@@ -401,19 +440,48 @@ impl C2s {
         }
     }
 
-    async fn sasl_plain(&mut self, data: &[u8]) {
+    /// X-OAUTH (mod_auth_token): the SASL data is an access or refresh token; a refresh
+    /// token earns a new access token in `<success/>`. True when a token was checked.
+    async fn sasl_oauth(&mut self, data: &[u8]) -> bool {
+        if !self.server.config().modules.is_enabled("mod_auth_token") {
+            self.emit(sasl_failure("invalid-mechanism"));
+            return false;
+        }
+        let domain = self.domain.clone();
+        match self.server.authenticate_token(data, &domain).await {
+            Ok(login) => {
+                let extra = login.new_access.map(String::into_bytes);
+                self.auth_succeeded(login.user, extra).await;
+            }
+            Err(crate::auth_token::TokenError::Store(e)) => {
+                tracing::error!(error = %e, "token check failed");
+                self.emit(sasl_failure("temporary-auth-failure"));
+                return false;
+            }
+            Err(e) => {
+                tracing::debug!(reason = %e, "token refused");
+                self.auth_failed(None, "not-authorized").await;
+            }
+        }
+        true
+    }
+
+    /// PLAIN; true when credentials were checked (for `auth_authorize_*`).
+    async fn sasl_plain(&mut self, data: &[u8]) -> bool {
         let Ok(creds) = xmpp::sasl::parse_plain(data) else {
-            return self.emit(sasl_failure("malformed-request"));
+            self.emit(sasl_failure("malformed-request"));
+            return false;
         };
         let Some(user) = self.user_jid(&creds.username) else {
-            return self
-                .auth_failed(Some(&creds.username), "not-authorized")
+            self.auth_failed(Some(&creds.username), "not-authorized")
                 .await;
+            return true;
         };
         if let Some(authzid) = &creds.authzid
             && BareJid::new(authzid).ok().as_ref() != Some(&user)
         {
-            return self.emit(sasl_failure("invalid-authzid"));
+            self.emit(sasl_failure("invalid-authzid"));
+            return false;
         }
         match self.server.check_password(&user, &creds.password).await {
             Ok(true) => self.auth_succeeded(user, None).await,
@@ -424,11 +492,14 @@ impl C2s {
             Err(e) => {
                 tracing::error!(error = %e, "password check failed");
                 self.emit(sasl_failure("temporary-auth-failure"));
+                return false;
             }
         }
+        true
     }
 
     async fn sasl_scram_start(&mut self, hash: xmpp::scram::ScramHash, data: &[u8]) {
+        let start = std::time::Instant::now();
         let Ok((mut scram, first)) = ScramServer::start(hash, data) else {
             return self.emit(sasl_failure("malformed-request"));
         };
@@ -472,6 +543,7 @@ impl C2s {
         self.state = State::WaitAuth(Sasl::Scram {
             server: Box::new(scram),
             user: user.filter(|_| known),
+            spent: start.elapsed(),
         });
     }
 
@@ -512,7 +584,8 @@ impl C2s {
             started: SystemTime::now(),
         };
         let reg = self.server.sm().register(&full, info);
-        self.server.metrics().session_logins.inc();
+        self.metrics.session_logins.inc();
+        self.metrics.session_count.inc();
         tracing::info!(jid = %full, connection = self.info.connection, "session opened");
         self.mailbox = Some(reg.mailbox);
         self.deadline = None;
@@ -801,6 +874,10 @@ impl C2s {
                 self.stream_error(cond_stream::POLICY_VIOLATION, Some(&reason))
                     .await
             }
+            Routed::SetPresence(el) => {
+                let me = a.jid.clone();
+                self.client_presence(me, None, *el).await;
+            }
         }
     }
 
@@ -836,7 +913,8 @@ impl C2s {
         if a.sid != 0 {
             self.server.sm().unregister(&me, a.sid);
         }
-        self.server.metrics().session_logouts.inc();
+        self.metrics.session_logouts.inc();
+        self.metrics.session_count.dec();
         tracing::info!(jid = %me, "session closed");
     }
 }

@@ -2,9 +2,11 @@
 //! XML elements and take elements back (see [`c2s`]).
 
 pub mod accounts;
+pub mod auth_token;
 pub mod c2s;
 pub mod commands;
 pub mod config;
+pub mod domains;
 mod iq;
 pub mod metrics;
 pub mod offline;

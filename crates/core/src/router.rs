@@ -38,11 +38,15 @@ impl Server {
         Box::pin(async move {
             if let (Some(reply), (Some(back_to), Some(back_from))) = (reply, addrs) {
                 // `sm_message_bounced_count` counts messages, as MongooseIM's does.
+                // Labelled with the intended recipient's domain (served here).
                 if is_message
                     && (condition == cond::RESOURCE_CONSTRAINT
                         || condition == cond::SERVICE_UNAVAILABLE)
                 {
-                    self.metrics().message_bounced.inc();
+                    self.metrics()
+                        .host(back_from.domain().as_str())
+                        .message_bounced
+                        .inc();
                 }
                 self.route(back_from, back_to, reply).await;
             }
@@ -53,7 +57,7 @@ impl Server {
 async fn route(server: &Server, from: Jid, to: Jid, mut el: Element) {
     el.set_attr("from", from.as_str());
     el.set_attr("to", to.as_str());
-    if !server.config().is_local_domain(to.domain().as_str()) {
+    if !server.is_served_domain(to.domain().as_str()) {
         // No s2s and no components: nothing outside the served domains is reachable.
         server.metrics().no_route.inc();
         server.bounce(&el, cond::REMOTE_SERVER_NOT_FOUND).await;

@@ -5,7 +5,7 @@ use crate::config::ServerConfig;
 use crate::metrics::Metrics;
 use crate::sm::SessionManager;
 use crate::store::Store;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 /// A handle to the running XMPP server core.
@@ -21,6 +21,9 @@ struct Inner {
     metrics: Metrics,
     secret: [u8; 32],
     started: Instant,
+    domains: crate::domains::DomainRegistry,
+    token_key: crate::auth_token::TokenKey,
+    commands: crate::commands::State,
 }
 
 impl Server {
@@ -28,14 +31,18 @@ impl Server {
     pub fn new(config: ServerConfig, store: Arc<dyn Store>) -> Server {
         let mut secret = [0u8; 32];
         rand::fill(&mut secret[..]);
+        let metrics = Metrics::new(&config.all_host_types());
         Server {
             inner: Arc::new(Inner {
                 config,
                 store,
                 sm: SessionManager::default(),
-                metrics: Metrics::default(),
+                metrics,
                 secret,
                 started: Instant::now(),
+                domains: Default::default(),
+                token_key: Default::default(),
+                commands: Default::default(),
             }),
         }
     }
@@ -51,7 +58,7 @@ impl Server {
     pub fn sm(&self) -> &SessionManager {
         &self.inner.sm
     }
-    /// Counters.
+    /// The metrics registry.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
@@ -59,8 +66,31 @@ impl Server {
     pub fn secret(&self) -> &[u8] {
         &self.inner.secret
     }
+    /// A reference that does not keep the server alive (for background tasks).
+    pub(crate) fn downgrade(&self) -> WeakServer {
+        WeakServer(Arc::downgrade(&self.inner))
+    }
+    /// The server behind `weak`, unless it was dropped.
+    pub(crate) fn upgrade(weak: &WeakServer) -> Option<Server> {
+        weak.0.upgrade().map(|inner| Server { inner })
+    }
+    /// The dynamic domains (see [`crate::domains`]).
+    pub(crate) fn domains(&self) -> &crate::domains::DomainRegistry {
+        &self.inner.domains
+    }
+    /// The key that signs auth tokens (see [`crate::auth_token`]).
+    pub(crate) fn token_key(&self) -> &crate::auth_token::TokenKey {
+        &self.inner.token_key
+    }
+    /// State of the command layer (controls handed over by the binary, metric windows).
+    pub(crate) fn command_state(&self) -> &crate::commands::State {
+        &self.inner.commands
+    }
     /// Time since start.
     pub fn uptime(&self) -> std::time::Duration {
         self.inner.started.elapsed()
     }
 }
+
+/// A [`Server`] reference that does not keep it alive.
+pub(crate) struct WeakServer(Weak<Inner>);

@@ -30,6 +30,9 @@ pub enum Routed {
     Replaced,
     /// An administrator ended the session.
     Kick(String),
+    /// An administrator set the session's presence: handle it as if the client had sent
+    /// it (broadcast to subscribers and the user's other resources).
+    SetPresence(Box<Element>),
 }
 
 /// Facts about a session for the admin APIs.
@@ -132,6 +135,23 @@ impl SessionManager {
         }
         list.push(entry);
         Registration { sid, mailbox }
+    }
+
+    /// Registers a session with no client behind it that takes messages (a GraphQL SSE
+    /// subscription): available with `priority`, so messages to the bare JID reach it,
+    /// but without a presence to broadcast or to answer probes with.
+    pub fn register_listener(
+        &self,
+        jid: &FullJid,
+        info: SessionInfo,
+        priority: i8,
+    ) -> Registration {
+        let reg = self.register(jid, info);
+        self.update(jid, reg.sid, |r| {
+            r.available = true;
+            r.priority = priority;
+        });
+        reg
     }
 
     /// Removes a session (no-op if it was already replaced).

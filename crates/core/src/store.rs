@@ -139,6 +139,52 @@ pub struct LastActivity {
     pub status: String,
 }
 
+// ---- dynamic domains, domain admins, auth tokens (GraphQL domain / token / gdpr)
+
+/// Stored status of a dynamic domain (MongooseIM's `domain_settings.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DomainStatus {
+    /// Served.
+    Enabled,
+    /// Kept, not served.
+    Disabled,
+    /// Being removed (its data is deleted in the background).
+    Deleting,
+}
+
+impl DomainStatus {
+    /// Storage code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainStatus::Enabled => "enabled",
+            DomainStatus::Disabled => "disabled",
+            DomainStatus::Deleting => "deleting",
+        }
+    }
+    /// Parses a storage code.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "enabled" => DomainStatus::Enabled,
+            "disabled" => DomainStatus::Disabled,
+            "deleting" => DomainStatus::Deleting,
+            _ => return None,
+        })
+    }
+}
+
+/// A dynamic domain (added at run time, as opposed to the static `general.hosts`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DynamicDomain {
+    /// The domain, nameprepped.
+    pub domain: String,
+    /// Its host type (one of `general.host_types`).
+    pub host_type: String,
+    /// Its status.
+    pub status: DomainStatus,
+}
+
+// ---- end of dynamic domains, domain admins, auth tokens
+
 /// Everything the core persists. One object serves every domain.
 pub trait Store: Send + Sync + 'static {
     // ---- accounts
@@ -230,4 +276,55 @@ pub trait Store: Send + Sync + 'static {
     fn last_get<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<LastActivity>>;
     /// Records last activity.
     fn last_set<'a>(&'a self, owner: &'a str, last: &'a LastActivity) -> StoreFuture<'a, ()>;
+
+    // ---- dynamic domains, domain admins, auth tokens, GDPR export
+    // (commands::domain, commands::token, commands::gdpr)
+    /// Adds an enabled dynamic domain. Returns `false` (and changes nothing) when the
+    /// domain is stored already, whatever its status.
+    fn domain_insert<'a>(&'a self, domain: &'a str, host_type: &'a str) -> StoreFuture<'a, bool>;
+    /// One dynamic domain.
+    fn domain_get<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, Option<DynamicDomain>>;
+    /// Every dynamic domain, ordered by domain.
+    fn domain_list(&self) -> StoreFuture<'_, Vec<DynamicDomain>>;
+    /// Sets a dynamic domain's status. Returns `false` when it is not stored.
+    fn domain_set_status<'a>(
+        &'a self,
+        domain: &'a str,
+        status: DomainStatus,
+    ) -> StoreFuture<'a, bool>;
+    /// Forgets a dynamic domain (its accounts are removed separately). Returns `false`
+    /// when it was not stored.
+    fn domain_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool>;
+    /// The stored domain-admin password of a domain (a `StoredPassword` string).
+    fn domain_admin_get<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, Option<String>>;
+    /// Sets (inserts or replaces) the domain-admin password of a domain.
+    fn domain_admin_set<'a>(&'a self, domain: &'a str, password: &'a str) -> StoreFuture<'a, ()>;
+    /// Removes the domain-admin password. Returns `false` when there was none.
+    fn domain_admin_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool>;
+    /// The owner's current auth-token sequence number, `None` when no token was ever
+    /// issued (or the account was removed since).
+    fn auth_token_seq<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<i64>>;
+    /// The owner's current auth-token sequence number, first setting it to `initial`
+    /// when there is none.
+    fn auth_token_seq_init<'a>(&'a self, owner: &'a str, initial: i64) -> StoreFuture<'a, i64>;
+    /// Revokes the owner's tokens by incrementing the sequence number. Returns `false`
+    /// when there is none.
+    fn auth_token_revoke<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool>;
+    /// A named server secret: the stored value, or `value` after storing it when there
+    /// is none (so concurrent first calls agree on one value).
+    fn secret_get_or_insert<'a>(&'a self, name: &'a str, value: &'a str)
+    -> StoreFuture<'a, String>;
+    /// Every private XML element of the owner as (namespace, xml), ordered by namespace.
+    fn private_list<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Vec<(String, String)>>;
+    // ---- end of dynamic domains, domain admins, auth tokens, GDPR export
+
+    // ---- last activity per domain (admin API `last` category: countActiveUsers,
+    // listOldUsers, removeOldUsers)
+    /// The last-activity records of the users of `domain`, as (local part, activity),
+    /// ordered by local part.
+    fn last_list_domain<'a>(
+        &'a self,
+        domain: &'a str,
+    ) -> StoreFuture<'a, Vec<(String, LastActivity)>>;
+    // ---- end of last activity per domain
 }

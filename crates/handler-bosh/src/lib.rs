@@ -217,11 +217,12 @@ async fn create(
         return Err("host-unknown");
     };
     let domain = el.attr("to").map(str::to_lowercase).ok_or("host-unknown")?;
-    if !server.config().is_local_domain(&domain)
-        || settings
-            .host_types
-            .as_ref()
-            .is_some_and(|h| !h.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
+    // `host_types` names host types; a static host is its own host type.
+    let host_type = server.host_type_of(&domain).ok_or("host-unknown")?;
+    if settings
+        .host_types
+        .as_ref()
+        .is_some_and(|h| !h.iter().any(|t| t.eq_ignore_ascii_case(&host_type)))
     {
         return Err("host-unknown");
     }

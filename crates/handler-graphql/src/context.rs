@@ -8,6 +8,9 @@ use meerkat_core::commands::CommandError;
 use std::sync::Mutex;
 use xmpp::BareJid;
 
+/// The message of a request refused for lack of credentials.
+pub const NO_CREDENTIALS: &str = "Cannot execute query without permissions";
+
 /// The authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Auth {
@@ -98,15 +101,17 @@ impl Ctx {
     /// Fails (and marks the request for a 401) when nobody is authenticated.
     pub fn authenticated(&self) -> FieldResult<()> {
         if self.auth == Auth::Unauthorized {
-            let mut denied = self.denied.lock().unwrap_or_else(|e| e.into_inner());
-            denied.get_or_insert_with(|| "no_permissions".to_owned());
-            return Err(error(
-                "no_permissions",
-                "Cannot execute query without permissions",
-                &[],
-            ));
+            return Err(self.deny(NO_CREDENTIALS.to_owned()));
         }
         Ok(())
+    }
+
+    /// Refuses the whole request: MongooseIM checks permissions before executing
+    /// anything, so a refused field turns the response into 401 `no_permissions`.
+    fn deny(&self, message: String) -> FieldError {
+        let mut denied = self.denied.lock().unwrap_or_else(|e| e.into_inner());
+        denied.get_or_insert_with(|| message.clone());
+        error("no_permissions", message, &[])
     }
 
     /// The modules an operation needs must be enabled (`deps_not_loaded` otherwise).
@@ -157,11 +162,9 @@ impl Ctx {
             return Ok(());
         };
         match scope::of(op) {
-            Some(Scope::Global) => Err(error(
-                "no_permissions",
-                "Cannot execute query without a global admin permissions",
-                &[],
-            )),
+            Some(Scope::Global) => {
+                Err(self.deny("Cannot execute query without a global admin permissions".to_owned()))
+            }
             Some(Scope::Domain(names)) => {
                 let bad: Vec<String> = args
                     .iter()
@@ -172,14 +175,10 @@ impl Ctx {
                 if bad.is_empty() {
                     Ok(())
                 } else {
-                    Err(error(
-                        "no_permissions",
-                        format!(
-                            "Cannot execute query without permissions to the given domain. Args with invalid value: {}",
-                            bad.join(", ")
-                        ),
-                        &[],
-                    ))
+                    Err(self.deny(format!(
+                        "Cannot execute query without permissions to the given domain. Args with invalid value: {}",
+                        bad.join(", ")
+                    )))
                 }
             }
             Some(Scope::Unguarded | Scope::DomainRecords) => Ok(()),
@@ -201,7 +200,10 @@ impl Ctx {
             None => value.split('/').next().unwrap_or(value),
         };
         let domain = domain.to_lowercase();
-        domain == own || domain.ends_with(&format!(".{own}"))
+        // A subdomain counts (e.g. a service such as muc.<own>), but not another served
+        // domain that happens to end in .<own>: that is another tenant.
+        domain == own
+            || (domain.ends_with(&format!(".{own}")) && !self.server.is_served_domain(&domain))
     }
 
     /// The calling user (user endpoint).

@@ -362,18 +362,15 @@ pub async fn execute(ep: &Endpoint, request: Request, auth: Auth) -> HttpRespons
         Ok(x) => x,
         Err(e) => return graphql_error_failure(&e, false).response(),
     };
-    if ctx
-        .denied
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some()
-    {
-        let name = op.map(|o| format!(" {o}")).unwrap_or_default();
-        return unauthorized(
-            "no_permissions",
-            &format!("Cannot execute query{name} without permissions"),
-        )
-        .response();
+    let denied = ctx.denied.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(message) = denied {
+        let message = match op {
+            Some(o) if message == crate::context::NO_CREDENTIALS => {
+                format!("Cannot execute query {o} without permissions")
+            }
+            _ => message,
+        };
+        return unauthorized("no_permissions", &message).response();
     }
     let body =
         serde_json::to_value(GraphQLResponse::from_result(Ok((value, errors)))).unwrap_or_default();
@@ -412,74 +409,80 @@ pub async fn endpoint(ep: Arc<Endpoint>, req: HttpRequest, body: web::Bytes) -> 
 }
 
 /// `<path>/sse`: subscriptions only, GET only; events `id: n` + `data: {"data":...}`.
+///
+/// As MongooseIM's SSE handler: credentials are checked first (wrong ones: 401), then the
+/// request is decoded (400), parsed and validated (400; a query or mutation is
+/// `unsupported_operation`), and run. A protected field without credentials answers 401.
+/// A subscription resolver that fails answers 200 with the errors in a plain JSON body
+/// (no stream); otherwise the stream stays open until its events end, the client leaves,
+/// or nothing was sent for `sse_idle_timeout`.
 pub async fn sse(ep: Arc<Endpoint>, req: HttpRequest) -> HttpResponse {
     if req.method() != actix_web::http::Method::GET {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "GET"))
             .finish();
     }
+    let auth = match authenticate(&ep, &req).await {
+        Ok(a) => a,
+        Err(f) => return f.response(),
+    };
     let request = match decode_get(req.query_string()) {
         Ok(r) => r,
         Err(f) => return f.response(),
     };
-    let auth = match authenticate(&ep, &req).await {
-        Ok(Auth::Unauthorized) => {
-            return unauthorized("no_permissions", "Cannot execute query without permissions")
-                .response();
-        }
-        Ok(a) => a,
-        Err(f) => return f.response(),
-    };
+    // MongooseIM's SSE handler does not apply `allowed_categories`.
     let ctx = Arc::new(Ctx::new(ep.server.clone(), auth, None));
     let idle = ep.config.sse_idle_timeout;
     let schema = ep.schema.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(16);
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), Failure>>();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), HttpResponse>>();
     actix_rt::spawn(async move {
         let request = request;
         let op = request.operation_name.as_deref();
         macro_rules! run {
             ($s:expr) => {{
-                match juniper::resolve_into_stream(
+                let started = juniper::resolve_into_stream(
                     &request.query,
                     op,
                     &**$s,
                     &request.variables,
                     &*ctx,
                 )
-                .await
-                {
+                .await;
+                match started {
                     Err(e) => {
-                        let _ = ready_tx.send(Err(graphql_error_failure(&e, true)));
+                        let _ = ready_tx.send(Err(graphql_error_failure(&e, true).response()));
                     }
-                    Ok((value, errors))
-                        if !errors.is_empty()
-                            || ctx.denied.lock().map(|d| d.is_some()).unwrap_or(false) =>
-                    {
-                        let _ = value;
-                        let f = match errors.first() {
-                            _ if ctx.denied.lock().map(|d| d.is_some()).unwrap_or(false) => {
-                                unauthorized(
-                                    "no_permissions",
-                                    "Cannot execute query without permissions",
-                                )
+                    Ok(_) if denial(&ctx).is_some() => {
+                        let message = denial(&ctx).unwrap_or_default();
+                        let message = match op {
+                            Some(o) if message == crate::context::NO_CREDENTIALS => {
+                                format!("Cannot execute query {o} without permissions")
                             }
-                            Some(e) => Failure::new(
-                                StatusCode::BAD_REQUEST,
-                                "resolver_error",
-                                e.error().message().to_owned(),
-                            ),
-                            None => Failure::new(
-                                StatusCode::BAD_REQUEST,
-                                "resolver_error",
-                                "subscription failed",
-                            ),
+                            _ => message,
                         };
-                        let _ = ready_tx.send(Err(f));
+                        let f = unauthorized("no_permissions", &message);
+                        let _ = ready_tx.send(Err(f.response()));
+                    }
+                    Ok((value, errors)) if !errors.is_empty() => {
+                        // The resolver gave data (its errors), not a stream.
+                        let data = match &value {
+                            Value::Object(fields) => serde_json::Value::Object(
+                                fields
+                                    .iter()
+                                    .map(|(k, _)| (k.clone(), serde_json::Value::Null))
+                                    .collect(),
+                            ),
+                            _ => serde_json::Value::Null,
+                        };
+                        let errors = serde_json::to_value(&errors).unwrap_or_default();
+                        let body = json!({"data": data, "errors": errors});
+                        let _ = ready_tx.send(Err(json_response(StatusCode::OK, body)));
                     }
                     Ok((value, _)) => {
-                        let _ = ready_tx.send(Ok(()));
-                        pump(value, tx, idle).await;
+                        if ready_tx.send(Ok(())).is_ok() {
+                            pump(value, tx, idle).await;
+                        }
                     }
                 }
             }};
@@ -495,7 +498,7 @@ pub async fn sse(ep: Arc<Endpoint>, req: HttpRequest) -> HttpResponse {
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .insert_header((header::CONTENT_ENCODING, "identity"))
             .streaming(tokio_stream(rx)),
-        Ok(Err(f)) => f.response(),
+        Ok(Err(response)) => response,
         Err(_) => Failure::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_server_error",
@@ -503,6 +506,12 @@ pub async fn sse(ep: Arc<Endpoint>, req: HttpRequest) -> HttpResponse {
         )
         .response(),
     }
+}
+
+/// The message of a refused request (a protected field without credentials, or out of
+/// a domain admin's scope).
+fn denial(ctx: &Ctx) -> Option<String> {
+    ctx.denied.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 fn tokio_stream(
@@ -515,7 +524,24 @@ fn tokio_stream(
     }
 }
 
-/// Forwards each event of the subscription's root fields as one SSE event.
+/// Whether a value holds anything but nulls (MongooseIM skips events whose data is all
+/// null, e.g. a stanza that is not a message).
+fn has_data(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Object(o) => o.iter().any(|(_, v)| has_data(v)),
+        _ => true,
+    }
+}
+
+/// How often an idle SSE stream gets a comment line. Clients ignore it; writing it is
+/// how a client that went away is noticed (actix-web does not end a streaming response
+/// when the client closes its side), so its subscription is closed.
+const SSE_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Forwards each event of the subscription's root fields as one SSE event, until the
+/// streams end, the client is gone, or no event was sent for `idle`. Dropping the
+/// streams ends the subscription (its sessions are closed).
 async fn pump(
     value: Value<juniper::ValuesStream<'_>>,
     tx: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
@@ -530,26 +556,111 @@ async fn pump(
     }
     let mut merged = futures_util::stream::select_all(streams);
     let mut id: u64 = 0;
+    let deadline = |from: tokio::time::Instant| idle.map(|t| from + t);
+    let mut until = deadline(tokio::time::Instant::now());
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + SSE_HEARTBEAT, SSE_HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let next = match idle {
-            Some(t) => match tokio::time::timeout(t, merged.next()).await {
-                Ok(n) => n,
-                Err(_) => break, // idle for sse_idle_timeout
-            },
-            None => merged.next().await,
+        let idle_over = async {
+            match until {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let next = tokio::select! {
+            n = merged.next() => n,
+            () = tx.closed() => break, // client gone
+            () = idle_over => {
+                tracing::debug!("SSE stream idle for sse_idle_timeout; closing");
+                break;
+            }
+            _ = heartbeat.tick() => {
+                if tx.send(Ok(web::Bytes::from_static(b":\n\n"))).await.is_err() {
+                    break; // client gone
+                }
+                continue;
+            }
         };
         let Some((name, item)) = next else { break };
         let data = match item {
-            Ok(v) if v.is_null() => continue,
+            Ok(v) if !has_data(&v) => continue,
             Ok(v) => json!({"data": {name: v}}),
-            Err(errs) => {
-                json!({"errors": errs.iter().map(|e| json!({"message": e.error().message()})).collect::<Vec<_>>()})
-            }
+            Err(errs) => json!({"errors": errs}),
         };
         id += 1;
         let frame = format!("id: {id}\ndata: {data}\n\n");
         if tx.send(Ok(web::Bytes::from(frame))).await.is_err() {
             break; // client gone
         }
+        until = deadline(tokio::time::Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod sse_tests {
+    use super::*;
+    use juniper::{Object, ValuesStream};
+    use std::time::Duration;
+
+    type Item = Result<Value, Vec<ExecutionError<juniper::DefaultScalarValue>>>;
+
+    fn root(
+        stream: impl futures_util::Stream<Item = Item> + Send + 'static,
+    ) -> Value<ValuesStream<'static>> {
+        let mut o = Object::with_capacity(1);
+        let s: ValuesStream<'static> = Box::pin(stream);
+        o.add_field("stanza", Value::Scalar(s));
+        Value::Object(o)
+    }
+
+    fn event(v: i32) -> Item {
+        let mut o = Object::with_capacity(1);
+        o.add_field("m", Value::scalar(v));
+        Ok(Value::Object(o))
+    }
+
+    #[actix_rt::test]
+    async fn events_are_numbered_and_all_null_ones_skipped() {
+        let mut null = Object::with_capacity(1);
+        null.add_field("m", Value::null());
+        let items = vec![event(1), Ok(Value::Object(null)), event(2)];
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        pump(root(futures_util::stream::iter(items)), tx, None).await;
+        let mut frames = Vec::new();
+        while let Some(Ok(b)) = rx.recv().await {
+            frames.push(String::from_utf8(b.to_vec()).unwrap());
+        }
+        assert_eq!(
+            frames,
+            [
+                "id: 1\ndata: {\"data\":{\"stanza\":{\"m\":1}}}\n\n",
+                "id: 2\ndata: {\"data\":{\"stanza\":{\"m\":2}}}\n\n"
+            ]
+        );
+    }
+
+    #[actix_rt::test]
+    async fn an_idle_stream_ends_after_the_timeout() {
+        let (tx, _rx) = tokio::sync::mpsc::channel(16);
+        let start = std::time::Instant::now();
+        let pending = futures_util::stream::pending::<Item>();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            pump(root(pending), tx, Some(Duration::from_millis(100))),
+        )
+        .await
+        .expect("pump ends");
+        assert!(start.elapsed() >= Duration::from_millis(100));
+    }
+
+    #[actix_rt::test]
+    async fn a_stream_ends_when_the_client_is_gone() {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        drop(rx);
+        let pending = futures_util::stream::pending::<Item>();
+        tokio::time::timeout(Duration::from_secs(5), pump(root(pending), tx, None))
+            .await
+            .expect("pump ends");
     }
 }

@@ -3,7 +3,8 @@
 
 pub mod admin;
 pub mod context;
-mod graphiql;
+pub mod global;
+pub mod graphiql;
 pub mod http;
 pub mod scalars;
 pub mod scope;
@@ -142,6 +143,12 @@ impl Service for GraphqlService {
         let ep = self.endpoint.clone();
         let ep_sse = self.endpoint.clone();
         cfg.app_data(web::PayloadConfig::new(4 * 1024 * 1024))
+            .route(
+                "/graphiql/{file}",
+                web::get().to(|req: HttpRequest, file: web::Path<String>| async move {
+                    graphiql::asset(&req, &file)
+                }),
+            )
             .route(
                 "/sse",
                 web::route().to(move |req: HttpRequest| {

@@ -122,13 +122,14 @@ fn read_listener(
     let path = s.path().to_owned();
     let port = s.req::<u16>("port", diag);
     let ip_version = s.opt::<u8>("ip_version", diag);
-    if let Some(v) = ip_version {
-        if v != 4 && v != 6 {
-            diag.error(
-                s.key_path("ip_version"),
-                format!("expected 4 or 6, found {v}"),
-            );
-        }
+    if let Some(v) = ip_version
+        && v != 4
+        && v != 6
+    {
+        diag.error(
+            s.key_path("ip_version"),
+            format!("expected 4 or 6, found {v}"),
+        );
     }
     let ip = match s.opt::<String>("ip_address", diag) {
         None => match ip_version {
@@ -158,13 +159,13 @@ fn read_listener(
             }
         },
     };
-    if let Some(proto) = s.opt::<String>("proto", diag) {
-        if proto != "tcp" {
-            diag.error(
-                s.key_path("proto"),
-                format!("only \"tcp\" is supported, found \"{proto}\""),
-            );
-        }
+    if let Some(proto) = s.opt::<String>("proto", diag)
+        && proto != "tcp"
+    {
+        diag.error(
+            s.key_path("proto"),
+            format!("only \"tcp\" is supported, found \"{proto}\""),
+        );
     }
     if s.raw("hibernate_after").is_some() {
         diag.warn(
@@ -289,10 +290,10 @@ fn read_handlers(
             let path = h.path().to_owned();
             let host = h.req::<String>("host", diag);
             let hpath = h.req::<String>("path", diag);
-            if let Some(hp) = &hpath {
-                if !hp.starts_with('/') {
-                    diag.error(h.key_path("path"), format!("\"{hp}\" must start with '/'"));
-                }
+            if let Some(hp) = &hpath
+                && !hp.starts_with('/')
+            {
+                diag.error(h.key_path("path"), format!("\"{hp}\" must start with '/'"));
             }
             let config = reader(&mut h, diag);
             h.finish(diag);

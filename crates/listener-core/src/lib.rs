@@ -13,5 +13,5 @@ pub use handler::{
     BuildError, ConfiguredHandler, Handler, HandlerContext, HandlerDescriptor, ListenerInfo, Mount,
     Service, compiled_out, descriptor,
 };
-pub use options::{Credentials, read_subset};
+pub use options::{Credentials, Reported, read_subset};
 pub use server::{Listener, Running, StartOptions, start};

@@ -2,6 +2,11 @@
 
 use meerkat_core::config::{Diagnostics, Section};
 
+/// The error of an option reader: the problem is already recorded in the [`Diagnostics`]
+/// (with its path), so there is nothing more to say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported;
+
 /// HTTP Basic credentials configured for an API (`username` + `password`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -21,8 +26,11 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     /// Reads `username` and `password`, which must be both set or both absent.
-    /// `Err(())` means a problem was recorded.
-    pub fn read(s: &mut Section<'_>, diag: &mut Diagnostics) -> Result<Option<Credentials>, ()> {
+    /// `Err(Reported)` means a problem was recorded.
+    pub fn read(
+        s: &mut Section<'_>,
+        diag: &mut Diagnostics,
+    ) -> Result<Option<Credentials>, Reported> {
         let username = s.opt::<String>("username", diag);
         let password = s.opt::<String>("password", diag);
         match (username, password) {
@@ -33,16 +41,16 @@ impl Credentials {
                     s.key_path("password"),
                     "username is set without password (set both or neither)",
                 );
-                Err(())
+                Err(Reported)
             }
             (None, Some(_)) if !s.has("username") => {
                 diag.error(
                     s.key_path("username"),
                     "password is set without username (set both or neither)",
                 );
-                Err(())
+                Err(Reported)
             }
-            _ => Err(()), // a type error was recorded
+            _ => Err(Reported), // a type error was recorded
         }
     }
 
@@ -62,9 +70,9 @@ pub fn read_subset(
     key: &str,
     allowed: &[&str],
     diag: &mut Diagnostics,
-) -> Result<Option<Vec<String>>, ()> {
+) -> Result<Option<Vec<String>>, Reported> {
     let Some(items) = s.opt::<Vec<String>>(key, diag) else {
-        return if s.has(key) { Err(()) } else { Ok(None) };
+        return if s.has(key) { Err(Reported) } else { Ok(None) };
     };
     let before = diag.error_count();
     if items.is_empty() {
@@ -86,6 +94,6 @@ pub fn read_subset(
     if diag.error_count() == before {
         Ok(Some(items))
     } else {
-        Err(())
+        Err(Reported)
     }
 }

@@ -1,5 +1,9 @@
 //! One actix-web server per listener: host/path routing to the mounted handlers, TLS,
-//! compression, the `server` header, and the connection limit.
+//! compression, the `server` header, and the connection limit. Each mounted handler's
+//! scope is wrapped by a middleware that records `http_requests_count{handler,status}`
+//! and `http_requests_time{handler}` (time to the response head, so a long-poll counts
+//! its wait and a stream or WebSocket only its opening). A TLS listener exposes its
+//! certificate's `tls_cert_remaining_days_count{listener_id}`.
 //!
 //! Mapping of MongooseIM's Ranch transport options onto actix:
 //! - `transport.num_acceptors` → actix worker threads, capped at the number of CPUs
@@ -12,19 +16,31 @@
 use crate::config::ListenerConfig;
 use crate::handler::{BuildError, HandlerContext, ListenerInfo, Mount, Service};
 use actix_web::dev::ServerHandle;
+use actix_web::dev::Service as _;
 use actix_web::guard::{Guard, GuardContext};
 use actix_web::http::header;
 use actix_web::middleware::{Compress, Condition, DefaultHeaders};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use meerkat_core::config::Limit;
+use meerkat_core::metrics::{CertValidity, HttpMetrics};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A mounted handler: where, which type, its routes, its request metrics.
+struct Mounted {
+    mount: Mount,
+    service: Arc<dyn Service>,
+    metrics: Arc<HttpMetrics>,
+}
 
 /// A listener with its handlers built, ready to bind.
 pub struct Listener {
     config: ListenerConfig,
-    services: Vec<(Mount, &'static str, Arc<dyn Service>)>,
+    services: Vec<Mounted>,
+    server: meerkat_core::Server,
+    cert: Option<CertValidity>,
 }
 
 impl Listener {
@@ -44,18 +60,56 @@ impl Listener {
         for h in &config.handlers {
             let svc = h.config.build(&h.mount, &cx)?;
             tracing::info!(handler = h.name, mount = %h.mount, listener = %config.path, "handler mounted");
-            services.push((h.mount.clone(), h.name, svc));
+            services.push(Mounted {
+                mount: h.mount.clone(),
+                service: svc,
+                metrics: server.metrics().http_handler(h.name),
+            });
         }
         // Concrete hosts before "_" (as Cowboy does), longer paths before their prefixes.
-        services.sort_by_key(|(m, _, _)| {
+        services.sort_by_key(|m| {
             (
-                m.host.is_none(),
-                std::cmp::Reverse(m.path.matches('/').count()),
-                std::cmp::Reverse(m.path.len()),
+                m.mount.host.is_none(),
+                std::cmp::Reverse(m.mount.path.matches('/').count()),
+                std::cmp::Reverse(m.mount.path.len()),
             )
         });
-        Ok(Listener { config, services })
+        let cert = config
+            .tls
+            .as_ref()
+            .map(|tls| cert_validity(&tls.options.certfile));
+        Ok(Listener {
+            config,
+            services,
+            server: server.clone(),
+            cert,
+        })
     }
+}
+
+/// Validity of the first certificate in a PEM file (the served one).
+fn cert_validity(path: &Path) -> CertValidity {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let first = CertificateDer::pem_file_iter(path)
+        .ok()
+        .and_then(|mut certs| certs.next())
+        .and_then(Result::ok);
+    match first.and_then(|der| meerkat_core::metrics::x509::validity(&der)) {
+        Some((not_before, not_after)) => CertValidity::Valid {
+            not_before,
+            not_after,
+        },
+        None => {
+            tracing::warn!(certfile = %path.display(), "cannot read the certificate's validity period");
+            CertValidity::Invalid
+        }
+    }
+}
+
+/// MongooseIM's listener id: `<ip>@tcp/<port>`.
+fn listener_id(addr: SocketAddr) -> String {
+    format!("{}@tcp/{}", addr.ip(), addr.port())
 }
 
 /// Options for starting listeners.
@@ -143,6 +197,7 @@ pub fn start(listeners: Vec<Listener>, opts: &StartOptions) -> std::io::Result<R
             l.config.max_connections,
             opts.max_workers,
         );
+        l.server.start_probes();
         let services = Arc::new(l.services);
         let compress = l.config.compress;
         let server_name = opts.server_name.clone();
@@ -151,13 +206,31 @@ pub fn start(listeners: Vec<Listener>, opts: &StartOptions) -> std::io::Result<R
             let mut app = App::new()
                 .wrap(Condition::new(compress, Compress::default()))
                 .wrap(DefaultHeaders::new().add((header::SERVER, server_name.clone())));
-            for (mount, _, svc) in services.iter() {
-                let svc = svc.clone();
-                let mut scope = web::scope(&mount.path);
-                if let Some(host) = &mount.host {
+            for m in services.iter() {
+                let svc = m.service.clone();
+                let metrics = m.metrics.clone();
+                let mut scope = web::scope(&m.mount.path);
+                if let Some(host) = &m.mount.host {
                     scope = scope.guard(HostGuard(host.clone()));
                 }
-                app = app.service(scope.configure(move |cfg| svc.configure(cfg)));
+                let scope =
+                    scope
+                        .configure(move |cfg| svc.configure(cfg))
+                        .wrap_fn(move |req, srv| {
+                            let start = Instant::now();
+                            let metrics = metrics.clone();
+                            let response = srv.call(req);
+                            async move {
+                                let response = response.await;
+                                let status = match &response {
+                                    Ok(r) => r.status(),
+                                    Err(e) => e.as_response_error().status_code(),
+                                };
+                                metrics.record(status.as_u16(), start.elapsed());
+                                response
+                            }
+                        });
+                app = app.service(scope);
             }
             app.default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
         };
@@ -165,6 +238,9 @@ pub fn start(listeners: Vec<Listener>, opts: &StartOptions) -> std::io::Result<R
             .workers(workers)
             .max_connections(per_worker)
             .backlog(1024)
+            // A client that closes its side is gone: notice it at once (held SSE streams,
+            // long polls), as Cowboy does.
+            .h1_allow_half_closed(false)
             .shutdown_timeout(opts.shutdown_timeout.as_secs().max(1));
         if !opts.handle_signals {
             server = server.disable_signals();
@@ -180,6 +256,11 @@ pub fn start(listeners: Vec<Listener>, opts: &StartOptions) -> std::io::Result<R
             )
         })?;
         let addr = server.addrs().first().copied().unwrap_or(l.config.addr);
+        if let Some(cert) = l.cert {
+            l.server
+                .metrics()
+                .register_tls_listener(&listener_id(addr), cert);
+        }
         tracing::info!(listener = %l.config.path, %addr, tls = l.config.tls.is_some(), workers, per_worker, "listening");
         let server = server.run();
         running.handles.push(server.handle());

@@ -9,7 +9,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use meerkat_core::store::{
-    Ask, LastActivity, OfflineMessage, RosterItem, Store, StoreError, StoreFuture, Subscription,
+    Ask, DomainStatus, DynamicDomain, LastActivity, OfflineMessage, RosterItem, Store, StoreError,
+    StoreFuture, Subscription,
 };
 use sqlx::{Sqlite, Transaction};
 
@@ -106,6 +107,18 @@ async fn bump_roster_version(
     Ok(version.to_string())
 }
 
+/// A `domains` row as a [`DynamicDomain`].
+fn domain_from_row(
+    (domain, host_type, status): (String, String, String),
+) -> Result<DynamicDomain, StoreError> {
+    let status = DomainStatus::parse(&status).ok_or_else(|| corrupt("domain status", &status))?;
+    Ok(DynamicDomain {
+        domain,
+        host_type,
+        status,
+    })
+}
+
 /// Columns of `offline_messages` as read back.
 type OfflineRow = (i64, String, String, String, i64, Option<i64>);
 
@@ -156,6 +169,7 @@ impl Store for SqliteStore {
                 "DELETE FROM vcards WHERE owner = $1",
                 "DELETE FROM private_storage WHERE owner = $1",
                 "DELETE FROM last_activity WHERE owner = $1",
+                "DELETE FROM auth_tokens WHERE owner = $1",
             ] {
                 sqlx::query(sql)
                     .bind(&owner)
@@ -551,4 +565,206 @@ impl Store for SqliteStore {
             Ok(())
         })
     }
+    // ---- dynamic domains, domain admins, auth tokens, GDPR export
+
+    fn domain_insert<'a>(&'a self, domain: &'a str, host_type: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "INSERT INTO domains (domain, host_type, status) VALUES ($1, $2, 'enabled') \
+                 ON CONFLICT (domain) DO NOTHING",
+            )
+            .bind(domain)
+            .bind(host_type)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    fn domain_get<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, Option<DynamicDomain>> {
+        Box::pin(async move {
+            let row: Option<(String, String, String)> =
+                sqlx::query_as("SELECT domain, host_type, status FROM domains WHERE domain = $1")
+                    .bind(domain)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+            row.map(domain_from_row).transpose()
+        })
+    }
+
+    fn domain_list(&self) -> StoreFuture<'_, Vec<DynamicDomain>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as("SELECT domain, host_type, status FROM domains ORDER BY domain")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+            rows.into_iter().map(domain_from_row).collect()
+        })
+    }
+
+    fn domain_set_status<'a>(
+        &'a self,
+        domain: &'a str,
+        status: DomainStatus,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = sqlx::query("UPDATE domains SET status = $2 WHERE domain = $1")
+                .bind(domain)
+                .bind(status.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    fn domain_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = sqlx::query("DELETE FROM domains WHERE domain = $1")
+                .bind(domain)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    fn domain_admin_get<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, Option<String>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT password FROM domain_admins WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)
+        })
+    }
+
+    fn domain_admin_set<'a>(&'a self, domain: &'a str, password: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO domain_admins (domain, password) VALUES ($1, $2) \
+                 ON CONFLICT (domain) DO UPDATE SET password = excluded.password",
+            )
+            .bind(domain)
+            .bind(password)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    fn domain_admin_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = sqlx::query("DELETE FROM domain_admins WHERE domain = $1")
+                .bind(domain)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    fn auth_token_seq<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<i64>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT seq_no FROM auth_tokens WHERE owner = $1")
+                .bind(owner)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)
+        })
+    }
+
+    fn auth_token_seq_init<'a>(&'a self, owner: &'a str, initial: i64) -> StoreFuture<'a, i64> {
+        Box::pin(async move {
+            // The no-op update makes RETURNING yield the existing row on conflict.
+            sqlx::query_scalar(
+                "INSERT INTO auth_tokens (owner, seq_no) VALUES ($1, $2) \
+                 ON CONFLICT (owner) DO UPDATE SET seq_no = auth_tokens.seq_no \
+                 RETURNING seq_no",
+            )
+            .bind(owner)
+            .bind(initial)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+        })
+    }
+
+    fn auth_token_revoke<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = sqlx::query("UPDATE auth_tokens SET seq_no = seq_no + 1 WHERE owner = $1")
+                .bind(owner)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    fn secret_get_or_insert<'a>(
+        &'a self,
+        name: &'a str,
+        value: &'a str,
+    ) -> StoreFuture<'a, String> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET value = server_secrets.value \
+                 RETURNING value",
+            )
+            .bind(name)
+            .bind(value)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+        })
+    }
+
+    fn private_list<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Vec<(String, String)>> {
+        Box::pin(async move {
+            sqlx::query_as(
+                "SELECT namespace, xml FROM private_storage WHERE owner = $1 ORDER BY namespace",
+            )
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+        })
+    }
+    // ---- end of dynamic domains, domain admins, auth tokens, GDPR export
+
+    // ---- last activity per domain (admin API `last` category)
+    fn last_list_domain<'a>(
+        &'a self,
+        domain: &'a str,
+    ) -> StoreFuture<'a, Vec<(String, LastActivity)>> {
+        Box::pin(async move {
+            // Owners are "user@domain": match the "@domain" suffix exactly (no LIKE, whose
+            // wildcards a domain name could contain).
+            let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                "SELECT owner, timestamp, status FROM last_activity \
+                 WHERE substr(owner, length(owner) - length($1)) = '@' || $1",
+            )
+            .bind(domain)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+            let suffix_len = domain.len() + 1;
+            let mut out: Vec<(String, LastActivity)> = rows
+                .into_iter()
+                .filter_map(|(owner, timestamp, status)| {
+                    let user = owner.get(..owner.len().checked_sub(suffix_len)?)?;
+                    Some((user.to_owned(), LastActivity { timestamp, status }))
+                })
+                .collect();
+            // "a2@d" sorts before "a@d": order by the local part itself.
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(out)
+        })
+    }
+    // ---- end of last activity per domain
 }

@@ -56,6 +56,12 @@ conformance_tests!(
     private_storage,
     last_activity,
     concurrent_writers,
+    dynamic_domains,
+    domain_admin_passwords,
+    auth_token_sequences,
+    server_secrets,
+    private_listing,
+    last_activity_per_domain,
 );
 
 /// Drop the store (without closing it) and open the file again.

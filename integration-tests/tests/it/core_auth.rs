@@ -187,7 +187,7 @@ async fn core_sasl_mechanisms_config_orders_and_limits() {
     }
     c.send_el(sasl("auth", None, None)).await;
     assert_eq!(c.recv().await, failure("invalid-mechanism"));
-    assert_eq!(h.server.metrics().auth_failed.get(), 0);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 0);
     // The stream is still open and the offered ones work.
     c.auth_scram(ScramHash::Sha1, "alice", "pw")
         .await
@@ -205,12 +205,12 @@ async fn core_plain_success_and_failures() {
         c.auth_plain("alice", "wrong").await,
         failure("not-authorized")
     );
-    assert_eq!(h.server.metrics().auth_failed.get(), 1);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 1);
     assert_eq!(
         c.auth_plain("nobody", "secret").await,
         failure("not-authorized")
     );
-    assert_eq!(h.server.metrics().auth_failed.get(), 2);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 2);
     // Not base64: incorrect-encoding (RFC 6120 6.5.2).
     c.send_el(
         Element::new("auth", ns::SASL)
@@ -223,7 +223,7 @@ async fn core_plain_success_and_failures() {
     // The same stream may try again, and succeed.
     let ok = c.auth_plain("alice", "secret").await;
     assert_eq!(ok, Element::new("success", ns::SASL));
-    assert_eq!(h.server.metrics().auth_failed.get(), 2);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 2);
 
     // After success the client must restart the stream; a stanza now is refused.
     c.send("<presence/>").await;
@@ -268,7 +268,7 @@ async fn core_scram_sha1_256_512_succeed_with_verified_server_signature() {
         assert_eq!(jid, "alice@localhost/scram");
         c.disconnect().await;
     }
-    assert_eq!(h.server.metrics().auth_failed.get(), 0);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 0);
 }
 
 #[tokio::test]
@@ -282,7 +282,7 @@ async fn core_scram_wrong_password_and_unknown_user_fail_at_the_proof() {
         .await
         .expect_err("wrong password");
     assert_eq!(err, failure("not-authorized"));
-    assert_eq!(h.server.metrics().auth_failed.get(), 1);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 1);
 
     // An unknown user gets a challenge like anyone else (no account enumeration) and
     // fails at the proof.
@@ -291,7 +291,7 @@ async fn core_scram_wrong_password_and_unknown_user_fail_at_the_proof() {
         .await
         .expect_err("unknown user");
     assert_eq!(err, failure("not-authorized"));
-    assert_eq!(h.server.metrics().auth_failed.get(), 2);
+    assert_eq!(h.server.metrics().host("localhost").auth_failed.get(), 2);
 
     // A response without a started exchange is malformed.
     c.send_el(sasl("response", None, Some(b"c=biws"))).await;

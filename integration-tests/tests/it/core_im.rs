@@ -226,7 +226,10 @@ async fn core_message_to_nonexistent_user_bounces_service_unavailable() {
              </error></message>"
         )
     );
-    assert_eq!(h.server.metrics().message_bounced.get(), 1);
+    assert_eq!(
+        h.server.metrics().host("localhost").message_bounced.get(),
+        1
+    );
     assert_eq!(
         h.server
             .store()
@@ -286,7 +289,10 @@ async fn core_iq_to_offline_full_jid_is_service_unavailable_and_online_one_round
         ("cancel".into(), "service-unavailable".into())
     );
     // No offline storage for IQs, and an IQ is not a bounced message.
-    assert_eq!(h.server.metrics().message_bounced.get(), 0);
+    assert_eq!(
+        h.server.metrics().host("localhost").message_bounced.get(),
+        0
+    );
     assert_eq!(
         h.server
             .store()

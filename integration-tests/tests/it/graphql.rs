@@ -21,7 +21,10 @@ pub fn config(extra: &str) -> String {
         listener("domain_admin", ""),
         listener("user", ""),
         listener("admin", ""),
-        listener("admin", "username = \"admin\"\npassword = \"secret\"\nallowed_categories = [\"vcard\", \"checkAuth\"]"),
+        listener(
+            "admin",
+            "username = \"admin\"\npassword = \"secret\"\nallowed_categories = [\"vcard\", \"checkAuth\"]"
+        ),
     )
 }
 
@@ -38,7 +41,9 @@ pub const LIMITED_ADMIN: usize = 4;
 
 impl Gql {
     pub async fn start(extra: &str) -> Gql {
-        Gql { server: TestServer::start(&config(extra)).await }
+        Gql {
+            server: TestServer::start(&config(extra)).await,
+        }
     }
 
     pub fn url(&self, listener: usize) -> String {
@@ -47,13 +52,26 @@ impl Gql {
 
     pub async fn user(&self, name: &str, password: &str) -> String {
         let jid = BareJid::new(&format!("{name}@{DOMAIN}")).unwrap();
-        self.server.meerkat.server.register_user(&jid, password).await.unwrap();
+        self.server
+            .meerkat
+            .server
+            .register_user(&jid, password)
+            .await
+            .unwrap();
         jid.to_string()
     }
 
     /// POSTs a query; returns (status, body).
-    pub async fn post(&self, listener: usize, creds: Option<(&str, &str)>, query: &str, vars: Value) -> (u16, Value) {
-        let mut r = http().post(self.url(listener)).json(&json!({"query": query, "variables": vars}));
+    pub async fn post(
+        &self,
+        listener: usize,
+        creds: Option<(&str, &str)>,
+        query: &str,
+        vars: Value,
+    ) -> (u16, Value) {
+        let mut r = http()
+            .post(self.url(listener))
+            .json(&json!({"query": query, "variables": vars}));
         if let Some((u, p)) = creds {
             r = r.basic_auth(u, Some(p));
         }
@@ -64,7 +82,9 @@ impl Gql {
 
     /// An admin query with admin/secret.
     pub async fn admin(&self, query: &str, vars: Value) -> Value {
-        let (status, body) = self.post(ADMIN, Some(("admin", "secret")), query, vars).await;
+        let (status, body) = self
+            .post(ADMIN, Some(("admin", "secret")), query, vars)
+            .await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -72,7 +92,11 @@ impl Gql {
 
 /// The error codes of a response.
 pub fn codes(body: &Value) -> Vec<String> {
-    body["errors"].as_array().map_or(vec![], |e| e.iter().map(|x| x["extensions"]["code"].as_str().unwrap_or("").to_owned()).collect())
+    body["errors"].as_array().map_or(vec![], |e| {
+        e.iter()
+            .map(|x| x["extensions"]["code"].as_str().unwrap_or("").to_owned())
+            .collect()
+    })
 }
 
 #[actix_rt::test]
@@ -81,23 +105,53 @@ async fn check_auth_per_endpoint_and_credentials() {
     g.user("alice", "alice-pw").await;
     let q = "{ checkAuth { domain authStatus authType } }";
     let (s, b) = g.post(ADMIN, None, q, json!({})).await;
-    assert_eq!((s, &b["data"]["checkAuth"]), (200, &json!({"domain": null, "authStatus": "UNAUTHORIZED", "authType": null})));
+    assert_eq!(
+        (s, &b["data"]["checkAuth"]),
+        (
+            200,
+            &json!({"domain": null, "authStatus": "UNAUTHORIZED", "authType": null})
+        )
+    );
     let b = g.admin(q, json!({})).await;
-    assert_eq!(b["data"]["checkAuth"], json!({"domain": null, "authStatus": "AUTHORIZED", "authType": "ADMIN"}));
+    assert_eq!(
+        b["data"]["checkAuth"],
+        json!({"domain": null, "authStatus": "AUTHORIZED", "authType": "ADMIN"})
+    );
     let (s, b) = g.post(ADMIN, Some(("admin", "wrong")), q, json!({})).await;
     assert_eq!((s, codes(&b)), (401, vec!["wrong_credentials".to_owned()]));
     // No credentials configured: open, and any credentials are refused.
     let (s, b) = g.post(OPEN_ADMIN, None, q, json!({})).await;
-    assert_eq!((s, &b["data"]["checkAuth"]["authType"]), (200, &json!("ADMIN")));
-    let (s, _) = g.post(OPEN_ADMIN, Some(("admin", "secret")), q, json!({})).await;
+    assert_eq!(
+        (s, &b["data"]["checkAuth"]["authType"]),
+        (200, &json!("ADMIN"))
+    );
+    let (s, _) = g
+        .post(OPEN_ADMIN, Some(("admin", "secret")), q, json!({}))
+        .await;
     assert_eq!(s, 401);
     // User endpoint.
     let q = "{ checkAuth { username authStatus } }";
     let (s, b) = g.post(USER, None, q, json!({})).await;
-    assert_eq!((s, &b["data"]["checkAuth"]), (200, &json!({"username": null, "authStatus": "UNAUTHORIZED"})));
-    let (s, b) = g.post(USER, Some(("alice@localhost", "alice-pw")), q, json!({})).await;
-    assert_eq!((s, &b["data"]["checkAuth"]), (200, &json!({"username": "alice@localhost", "authStatus": "AUTHORIZED"})));
-    let (s, b) = g.post(USER, Some(("alice@localhost", "nope")), q, json!({})).await;
+    assert_eq!(
+        (s, &b["data"]["checkAuth"]),
+        (
+            200,
+            &json!({"username": null, "authStatus": "UNAUTHORIZED"})
+        )
+    );
+    let (s, b) = g
+        .post(USER, Some(("alice@localhost", "alice-pw")), q, json!({}))
+        .await;
+    assert_eq!(
+        (s, &b["data"]["checkAuth"]),
+        (
+            200,
+            &json!({"username": "alice@localhost", "authStatus": "AUTHORIZED"})
+        )
+    );
+    let (s, b) = g
+        .post(USER, Some(("alice@localhost", "nope")), q, json!({}))
+        .await;
     assert_eq!((s, codes(&b)), (401, vec!["wrong_credentials".to_owned()]));
     g.server.stop().await;
 }
@@ -107,23 +161,54 @@ async fn transport_errors() {
     let g = Gql::start("").await;
     let url = g.url(ADMIN);
     // Empty POST.
-    let r = http().post(&url).basic_auth("admin", Some("secret")).send().await.unwrap();
+    let r = http()
+        .post(&url)
+        .basic_auth("admin", Some("secret"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(codes(&r.json().await.unwrap()), ["no_query_supplied"]);
     // Not JSON.
-    let r = http().post(&url).basic_auth("admin", Some("secret")).body("{oops").send().await.unwrap();
+    let r = http()
+        .post(&url)
+        .basic_auth("admin", Some("secret"))
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(codes(&r.json().await.unwrap()), ["invalid_json_body"]);
     // Parse error.
-    let (s, b) = g.post(ADMIN, Some(("admin", "secret")), "{ checkAuth { ", json!({})).await;
+    let (s, b) = g
+        .post(
+            ADMIN,
+            Some(("admin", "secret")),
+            "{ checkAuth { ",
+            json!({}),
+        )
+        .await;
     assert_eq!((s, codes(&b)), (400, vec!["parser_error".to_owned()]));
-    assert!(b["errors"][0]["message"].as_str().unwrap().starts_with("Cannot parse line 1"), "{b}");
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cannot parse line 1"),
+        "{b}"
+    );
     // Validation error (unknown field).
-    let (s, b) = g.post(ADMIN, Some(("admin", "secret")), "{ nothing }", json!({})).await;
+    let (s, b) = g
+        .post(ADMIN, Some(("admin", "secret")), "{ nothing }", json!({}))
+        .await;
     assert_eq!((s, codes(&b)), (400, vec!["validation_error".to_owned()]));
     // Bad scalar input.
     let (s, _) = g
-        .post(ADMIN, Some(("admin", "secret")), "query($d: DomainName!) { account { countUsers(domain: $d) } }", json!({"d": "a b"}))
+        .post(
+            ADMIN,
+            Some(("admin", "secret")),
+            "query($d: DomainName!) { account { countUsers(domain: $d) } }",
+            json!({"d": "a b"}),
+        )
         .await;
     assert_eq!(s, 400);
     // GET with query parameters works; unknown parameters are refused.
@@ -136,17 +221,40 @@ async fn transport_errors() {
     assert_eq!(r.status(), 200);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["data"]["checkAuth"]["authStatus"], "AUTHORIZED");
-    let r = http().get(format!("{url}?query=x&bogus=1")).send().await.unwrap();
+    let r = http()
+        .get(format!("{url}?query=x&bogus=1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     // A protected category without credentials: 401 no_permissions.
-    let (s, b) = g.post(ADMIN, None, "{ account { countUsers(domain: \"localhost\") } }", json!({})).await;
+    let (s, b) = g
+        .post(
+            ADMIN,
+            None,
+            "{ account { countUsers(domain: \"localhost\") } }",
+            json!({}),
+        )
+        .await;
     assert_eq!((s, codes(&b)), (401, vec!["no_permissions".to_owned()]));
     // GraphiQL for browsers.
-    let r = http().get(&url).header("accept", "text/html").send().await.unwrap();
+    let r = http()
+        .get(&url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("GraphiQL"));
     // Subscriptions are refused on the plain endpoint.
-    let (s, b) = g.post(ADMIN, Some(("admin", "secret")), "subscription { stanza }", json!({})).await;
+    let (s, b) = g
+        .post(
+            ADMIN,
+            Some(("admin", "secret")),
+            "subscription { stanza }",
+            json!({}),
+        )
+        .await;
     assert_eq!(s, 400, "{b}");
     g.server.stop().await;
 }
@@ -155,7 +263,12 @@ async fn transport_errors() {
 async fn category_disabled_beside_allowed_data() {
     let g = Gql::start("").await;
     let (s, b) = g
-        .post(LIMITED_ADMIN, Some(("admin", "secret")), "{ checkAuth { authStatus } account { countUsers(domain: \"localhost\") } }", json!({}))
+        .post(
+            LIMITED_ADMIN,
+            Some(("admin", "secret")),
+            "{ checkAuth { authStatus } account { countUsers(domain: \"localhost\") } }",
+            json!({}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["data"]["checkAuth"]["authStatus"], "AUTHORIZED");
@@ -170,46 +283,116 @@ async fn category_disabled_beside_allowed_data() {
 async fn account_category() {
     let g = Gql::start("").await;
     let reg = "mutation($d: DomainName!, $u: UserName, $p: String!) { account { registerUser(domain: $d, username: $u, password: $p) { jid message } } }";
-    let b = g.admin(reg, json!({"d": "localhost", "u": "bob", "p": "bob-pw"})).await;
-    assert_eq!(b["data"]["account"]["registerUser"]["jid"], "bob@localhost", "{b}");
-    let b = g.admin(reg, json!({"d": "localhost", "u": "bob", "p": "x"})).await;
+    let b = g
+        .admin(reg, json!({"d": "localhost", "u": "bob", "p": "bob-pw"}))
+        .await;
+    assert_eq!(
+        b["data"]["account"]["registerUser"]["jid"], "bob@localhost",
+        "{b}"
+    );
+    let b = g
+        .admin(reg, json!({"d": "localhost", "u": "bob", "p": "x"}))
+        .await;
     assert_eq!(codes(&b), ["user_exists"]);
-    let b = g.admin(reg, json!({"d": "nowhere.test", "u": "bob", "p": "x"})).await;
+    let b = g
+        .admin(reg, json!({"d": "nowhere.test", "u": "bob", "p": "x"}))
+        .await;
     assert_eq!(codes(&b), ["domain_not_found"]);
     let b = g.admin(reg, json!({"d": "localhost", "p": "gen-pw"})).await;
-    let generated = b["data"]["account"]["registerUser"]["jid"].as_str().unwrap().to_owned();
-    assert!(generated.ends_with("@localhost") && generated.len() > 12, "{generated}");
-    let b = g.admin("{ account { listUsers(domain: \"localhost\") countUsers(domain: \"localhost\") } }", json!({})).await;
+    let generated = b["data"]["account"]["registerUser"]["jid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        generated.ends_with("@localhost") && generated.len() > 12,
+        "{generated}"
+    );
+    let b = g
+        .admin(
+            "{ account { listUsers(domain: \"localhost\") countUsers(domain: \"localhost\") } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(b["data"]["account"]["countUsers"], 2);
     let mut all = vec!["bob@localhost".to_owned(), generated.clone()];
     all.sort();
     assert_eq!(b["data"]["account"]["listUsers"], json!(all));
-    let b = g.admin("{ account { listUsers(domain: \"localhost\", limit: 1, index: 1) } }", json!({})).await;
+    let b = g
+        .admin(
+            "{ account { listUsers(domain: \"localhost\", limit: 1, index: 1) } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(b["data"]["account"]["listUsers"], json!([all[1]]));
     let b = g
         .admin("{ account { checkPassword(user: \"bob@localhost\", password: \"bob-pw\") { correct message } checkUser(user: \"bob@localhost\") { exist } } }", json!({}))
         .await;
     assert_eq!(b["data"]["account"]["checkPassword"]["correct"], true);
-    assert!(!b["data"]["account"]["checkPassword"]["message"].as_str().unwrap().contains("bob-pw"), "the password is not echoed");
+    assert!(
+        !b["data"]["account"]["checkPassword"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bob-pw"),
+        "the password is not echoed"
+    );
     assert_eq!(b["data"]["account"]["checkUser"]["exist"], true);
     let b = g
         .admin("mutation { account { changeUserPassword(user: \"bob@localhost\", newPassword: \"new\") { message } } }", json!({}))
         .await;
-    assert_eq!(b["data"]["account"]["changeUserPassword"]["message"], "Password changed");
+    assert_eq!(
+        b["data"]["account"]["changeUserPassword"]["message"],
+        "Password changed"
+    );
     // The user endpoint accepts the new password; the user changes it back and unregisters.
     let q = "mutation { account { changePassword(newPassword: \"newer\") } }";
-    let (s, b) = g.post(USER, Some(("bob@localhost", "new")), q, json!({})).await;
-    assert_eq!((s, &b["data"]["account"]["changePassword"]), (200, &json!("Password changed")));
-    let (s, b) = g.post(USER, Some(("bob@localhost", "newer")), "mutation { account { unregister } }", json!({})).await;
+    let (s, b) = g
+        .post(USER, Some(("bob@localhost", "new")), q, json!({}))
+        .await;
+    assert_eq!(
+        (s, &b["data"]["account"]["changePassword"]),
+        (200, &json!("Password changed"))
+    );
+    let (s, b) = g
+        .post(
+            USER,
+            Some(("bob@localhost", "newer")),
+            "mutation { account { unregister } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
-    let b = g.admin("{ account { checkUser(user: \"bob@localhost\") { exist message } } }", json!({})).await;
+    let b = g
+        .admin(
+            "{ account { checkUser(user: \"bob@localhost\") { exist message } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(b["data"]["account"]["checkUser"]["exist"], false);
     // Remove and ban.
     let b = g.admin(&format!("mutation {{ account {{ banUser(user: \"{generated}\", reason: \"spam\") {{ message }} }} }}"), json!({})).await;
-    assert!(b["data"]["account"]["banUser"]["message"].as_str().unwrap().contains("banned"), "{b}");
-    let b = g.admin(&format!("mutation {{ account {{ removeUser(user: \"{generated}\") {{ jid }} }} }}"), json!({})).await;
-    assert_eq!(b["data"]["account"]["removeUser"]["jid"], generated.as_str());
-    let b = g.admin(&format!("mutation {{ account {{ removeUser(user: \"{generated}\") {{ jid }} }} }}"), json!({})).await;
+    assert!(
+        b["data"]["account"]["banUser"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("banned"),
+        "{b}"
+    );
+    let b = g
+        .admin(
+            &format!("mutation {{ account {{ removeUser(user: \"{generated}\") {{ jid }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        b["data"]["account"]["removeUser"]["jid"],
+        generated.as_str()
+    );
+    let b = g
+        .admin(
+            &format!("mutation {{ account {{ removeUser(user: \"{generated}\") {{ jid }} }} }}"),
+            json!({}),
+        )
+        .await;
     assert_eq!(codes(&b), ["not_allowed"]);
     // Import from CSV.
     let dir = tempfile::tempdir().unwrap();
@@ -219,7 +402,11 @@ async fn account_category() {
         .admin("mutation($f: NonEmptyString!) { account { importUsers(filename: $f) { status created existing notAllowed invalidJID emptyPassword invalidRecord } } }", json!({"f": csv.display().to_string()}))
         .await;
     let p = &b["data"]["account"]["importUsers"];
-    assert_eq!(p["created"], json!(["carol@localhost", "frank@localhost"]), "{b}");
+    assert_eq!(
+        p["created"],
+        json!(["carol@localhost", "frank@localhost"]),
+        "{b}"
+    );
     assert_eq!(p["emptyPassword"], json!(["dave@localhost"]));
     assert_eq!(p["invalidRecord"], json!(["not a record"]));
     assert_eq!(p["notAllowed"], json!(["eve@nowhere.test"]));

@@ -24,6 +24,7 @@ async fn get_with_host(url: &str, host: &str) -> (u16, String) {
 async fn routes_by_host_and_path() {
     let s = TestServer::start(&format!(
         "{GENERAL}
+[instrumentation.prometheus]
 [[listen.http]]
   port = 0
   ip_address = \"127.0.0.1\"

@@ -9,7 +9,22 @@ mod core_client;
 mod core_im;
 mod core_roster;
 mod core_services;
+mod graphql;
+mod graphql_session;
+mod graphql_stanza;
 mod listener;
+mod prometheus;
 mod websocket;
 mod ws_client;
-mod graphql;
+// roster, vcard, private, last, offline categories
+mod graphql_roster;
+mod graphql_storage;
+mod graphql_vcard;
+// domain, token, gdpr categories
+mod graphql_domain;
+mod graphql_gdpr;
+mod graphql_token;
+// server, stat, metric, unavailable categories; schema coverage; domain-admin matrix
+mod graphql_coverage;
+mod graphql_scope_matrix;
+mod graphql_server;

@@ -271,9 +271,7 @@ pub async fn import_users(
             s.empty_password.push(jid.to_string());
             continue;
         }
-        if !allowed(jid.domain().as_str())
-            || !server.config().is_local_domain(jid.domain().as_str())
-        {
+        if !allowed(jid.domain().as_str()) || !server.is_served_domain(jid.domain().as_str()) {
             s.not_allowed.push(jid.to_string());
             continue;
         }

@@ -6,8 +6,30 @@
 
 pub mod account;
 pub mod domain;
+pub mod gdpr;
+pub mod metric;
+pub mod server;
+pub mod session;
+pub mod stanza;
+pub mod stat;
+pub mod token;
+// roster, vcard, private, last, offline categories
+pub mod last;
+pub mod offline;
+pub mod private;
+pub mod roster;
+pub mod vcard;
 
 use std::fmt;
+
+/// State the command layer keeps per server: the controls the binary hands over
+/// ([`server::LogControl`], [`server::StopControl`]) and the samples behind the metric
+/// windows.
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) server: server::Controls,
+    pub(crate) metric: metric::Windows,
+}
 
 /// A refused or failed command: a machine-readable code, a message, and context values
 /// (e.g. `jid`) that the APIs put in their error details.
@@ -66,7 +88,7 @@ impl From<crate::store::StoreError> for CommandError {
 /// normalised.
 pub fn local_domain(server: &crate::Server, domain: &str) -> CommandResult<String> {
     let d = domain.trim().to_lowercase();
-    if server.config().is_local_domain(&d) {
+    if server.is_served_domain(&d) {
         Ok(d)
     } else {
         Err(CommandError::new("domain_not_found", "Domain does not exist").with("domain", domain))

@@ -10,6 +10,6 @@ mod server;
 pub use diag::{Diagnostics, Problem, index, join};
 pub use reader::{FromToml, Limit, Positive, PositiveLimit, Section, type_name};
 pub use server::{
-    AnonymousProtocol, AuthConfig, BoshSettings, GeneralConfig, InstrumentationConfig, LogLevel,
-    ModuleSet, PasswordFormat, SaslMechanism, ServerConfig,
+    AnonymousProtocol, AuthConfig, AuthTokenSettings, BoshSettings, GeneralConfig,
+    InstrumentationConfig, LogLevel, ModuleSet, PasswordFormat, SaslMechanism, ServerConfig,
 };

@@ -79,6 +79,9 @@ impl FromToml for LogLevel {
 pub struct GeneralConfig {
     /// Served XMPP domains, normalised to lower case.
     pub hosts: Vec<String>,
+    /// Host types of dynamic domains (`general.host_types`): a dynamic domain may only
+    /// be added with one of these. Each static host is its own host type besides.
+    pub host_types: Vec<String>,
     /// Domain used when a request names none.
     pub default_server_domain: String,
     /// Log level.
@@ -180,6 +183,26 @@ pub struct ModuleSet {
     pub offline_max_messages: Option<u64>,
     /// mod_vcard: the search service host pattern (`vjud.@HOST@`).
     pub vcard_search_host: Option<String>,
+    /// mod_auth_token: token validity periods.
+    pub auth_token: AuthTokenSettings,
+}
+
+/// `[modules.mod_auth_token]` options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthTokenSettings {
+    /// `validity_period.access` (default 1 hour).
+    pub access_validity: Duration,
+    /// `validity_period.refresh` (default 25 days).
+    pub refresh_validity: Duration,
+}
+
+impl Default for AuthTokenSettings {
+    fn default() -> Self {
+        AuthTokenSettings {
+            access_validity: Duration::from_secs(3600),
+            refresh_validity: Duration::from_secs(25 * 24 * 3600),
+        }
+    }
 }
 
 impl ModuleSet {
@@ -267,6 +290,7 @@ const IMPLEMENTED_MODULES: &[(&str, &[&str])] = &[
     ("mod_private", &["iqdisc", "backend"]),
     ("mod_last", &["iqdisc", "backend"]),
     ("mod_carboncopy", &["iqdisc"]),
+    ("mod_auth_token", &["iqdisc", "backend", "validity_period"]),
 ];
 
 impl ServerConfig {
@@ -330,9 +354,17 @@ impl ServerConfig {
         ServerConfig::read(&root, &mut d)
     }
 
-    /// Whether `domain` (already lower-cased) is served.
+    /// Whether `domain` (already lower-cased) is one of the static hosts. Dynamic domains
+    /// are only known to the running server: use `Server::is_served_domain`.
     pub fn is_local_domain(&self, domain: &str) -> bool {
         self.general.hosts.iter().any(|h| h == domain)
+    }
+
+    /// Every host type: each static host (its own host type), then `general.host_types`.
+    pub fn all_host_types(&self) -> Vec<String> {
+        let mut all = self.general.hosts.clone();
+        all.extend(self.general.host_types.iter().cloned());
+        all
     }
 }
 
@@ -358,21 +390,15 @@ fn read_general(section: Option<Section<'_>>, diag: &mut Diagnostics) -> General
             normalised.push(lower);
         }
     }
-    let host_types: Vec<String> = s.opt("host_types", diag).unwrap_or_default();
-    if !host_types.is_empty() {
-        diag.warn(
-            "general.host_types",
-            "dynamic domains (host_types) are not implemented by meerkat yet; ignored",
-        );
-    }
-    if normalised.is_empty() && !missing && !s.has("hosts") {
+    let host_types = read_host_types(&mut s, &normalised, diag);
+    if normalised.is_empty() && !missing && !s.has("hosts") && host_types.is_empty() {
         diag.error("general.hosts", "mandatory option is missing");
     } else if missing {
         diag.error(
             "general",
             "mandatory section is missing (it must list at least `hosts`)",
         );
-    } else if normalised.is_empty() && hosts.is_empty() {
+    } else if normalised.is_empty() && hosts.is_empty() && host_types.is_empty() {
         diag.error("general.hosts", "at least one host is required");
     }
     let default_server_domain = match s.opt::<String>("default_server_domain", diag) {
@@ -406,11 +432,35 @@ fn read_general(section: Option<Section<'_>>, diag: &mut Diagnostics) -> General
     }
     GeneralConfig {
         hosts: normalised,
+        host_types,
         default_server_domain,
         loglevel,
         http_server_name,
         language,
     }
+}
+
+/// `general.host_types`: non-empty, unique, and distinct from the static hosts (each
+/// static host is a host type of its own, as in MongooseIM).
+fn read_host_types(s: &mut Section<'_>, hosts: &[String], diag: &mut Diagnostics) -> Vec<String> {
+    let listed: Vec<String> = s.opt("host_types", diag).unwrap_or_default();
+    let mut out: Vec<String> = Vec::with_capacity(listed.len());
+    for (i, t) in listed.into_iter().enumerate() {
+        let path = format!("general.host_types[{i}]");
+        if t.trim().is_empty() {
+            diag.error(path, "a host type must not be empty");
+        } else if out.contains(&t) {
+            diag.error(path, format!("duplicate host type \"{t}\""));
+        } else if hosts.contains(&t) {
+            diag.error(
+                path,
+                format!("\"{t}\" is also in general.hosts; hosts and host types must be unique"),
+            );
+        } else {
+            out.push(t);
+        }
+    }
+    out
 }
 
 fn read_auth(section: Option<Section<'_>>, diag: &mut Diagnostics) -> AuthConfig {
@@ -665,6 +715,7 @@ fn read_module(
         "mod_vcard" => {
             set.vcard_search_host = Some(s.get_or("host", "vjud.@HOST@".to_owned(), diag))
         }
+        "mod_auth_token" => set.auth_token = read_auth_token(&mut s, diag),
         _ => {}
     }
     for (key, _) in s.remaining().collect::<Vec<_>>() {
@@ -677,6 +728,43 @@ fn read_module(
             diag.error(s.key_path(key), "unknown option");
         }
     }
+}
+
+/// `mod_auth_token.validity_period.{access,refresh} = {value = N, unit = "..."}`.
+fn read_auth_token(s: &mut Section<'_>, diag: &mut Diagnostics) -> AuthTokenSettings {
+    let mut settings = AuthTokenSettings::default();
+    if let Some(mut periods) = s.table_opt("validity_period", diag) {
+        for (key, slot) in [
+            ("access", &mut settings.access_validity),
+            ("refresh", &mut settings.refresh_validity),
+        ] {
+            let Some(mut p) = periods.table_opt(key, diag) else {
+                continue;
+            };
+            let value: Option<u64> = p.req("value", diag);
+            let unit: Option<String> = p.req("unit", diag);
+            let factor = match unit.as_deref() {
+                Some("days") => Some(24 * 3600),
+                Some("hours") => Some(3600),
+                Some("minutes") => Some(60),
+                Some("seconds") => Some(1),
+                Some(other) => {
+                    diag.error(
+                        p.key_path("unit"),
+                        format!("expected days, hours, minutes or seconds, found \"{other}\""),
+                    );
+                    None
+                }
+                None => None,
+            };
+            if let (Some(v), Some(f)) = (value, factor) {
+                *slot = Duration::from_secs(v.saturating_mul(f));
+            }
+            p.finish(diag);
+        }
+        periods.finish(diag);
+    }
+    settings
 }
 
 fn read_services(section: Option<Section<'_>>, diag: &mut Diagnostics) -> Option<BoshSettings> {
@@ -798,6 +886,57 @@ mod tests {
             read("[general]\nhosts=[\"h\"]\n[modules.mod_bosh]\ninactivity = \"infinity\"\n");
         assert!(d.is_ok(), "{d}");
         assert_eq!(c.bosh.unwrap().inactivity, None);
+    }
+
+    #[test]
+    fn host_types_are_read_and_checked() {
+        let (c, d) = read("[general]\nhosts = [\"h\"]\nhost_types = [\"dyn type\"]\n");
+        assert!(d.is_ok(), "{d}");
+        assert!(d.warnings.is_empty(), "{d}");
+        assert_eq!(c.general.host_types, ["dyn type"]);
+        assert_eq!(c.all_host_types(), ["h", "dyn type"]);
+        let (_, d) = read("[general]\nhosts = [\"h\"]\nhost_types = [\"t\", \"t\", \"h\", \"\"]\n");
+        let got: Vec<String> = d.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "general.host_types[1]: duplicate host type \"t\"",
+                "general.host_types[2]: \"h\" is also in general.hosts; hosts and host types must be unique",
+                "general.host_types[3]: a host type must not be empty",
+            ]
+        );
+        // Host types alone are enough.
+        let (c, d) = read("[general]\nhosts = []\nhost_types = [\"t\"]\n");
+        assert!(d.is_ok(), "{d}");
+        assert!(c.general.hosts.is_empty());
+    }
+
+    #[test]
+    fn auth_token_validity_periods() {
+        let (c, d) = read(
+            "[general]\nhosts=[\"h\"]\n[modules.mod_auth_token]\nvalidity_period.access = {value = 13, unit = \"minutes\"}\n",
+        );
+        assert!(d.is_ok(), "{d}");
+        assert!(c.modules.is_enabled("mod_auth_token"));
+        assert_eq!(
+            c.modules.auth_token.access_validity,
+            Duration::from_secs(13 * 60)
+        );
+        assert_eq!(
+            c.modules.auth_token.refresh_validity,
+            Duration::from_secs(25 * 24 * 3600)
+        );
+        let (_, d) = read(
+            "[general]\nhosts=[\"h\"]\n[modules.mod_auth_token]\nvalidity_period.refresh = {value = 1, unit = \"weeks\"}\nvalidity_period.access = {unit = \"days\"}\n",
+        );
+        let got: Vec<String> = d.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "modules.mod_auth_token.validity_period.access.value: mandatory option is missing",
+                "modules.mod_auth_token.validity_period.refresh.unit: expected days, hours, minutes or seconds, found \"weeks\"",
+            ]
+        );
     }
 
     #[test]

@@ -15,6 +15,14 @@ use std::sync::Arc;
 use meerkat_core::store::{Ask, LastActivity, OfflineMessage, RosterItem, Store, Subscription};
 use tokio::task::JoinSet;
 
+// Dynamic domains, domain admins, auth tokens, server secrets, private listing.
+mod domains;
+pub use domains::*;
+
+// Last activity listed per domain.
+mod last_domain;
+pub use last_domain::*;
+
 const DOMAIN: &str = "example.com";
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";

@@ -1,0 +1,243 @@
+//! GDPR personal-data retrieval (MongooseIM's `gdpr` category, `gdpr_api`): everything
+//! stored for a user, written as a ZIP of CSV files, one per data group, with
+//! MongooseIM's file names and columns. As in MongooseIM, a group's file is written only
+//! when its module is enabled and it has entries:
+//!
+//! | file          | module      | columns                                                  |
+//! |---------------|-------------|----------------------------------------------------------|
+//! | `roster.csv`  | mod_roster  | jid, name, subscription, ask, groups, askmessage, xs     |
+//! | `vcard.csv`   | mod_vcard   | jid, vcard                                               |
+//! | `private.csv` | mod_private | ns, xml                                                  |
+//! | `offline.csv` | mod_offline | timestamp, from, to, packet                              |
+//!
+//! MongooseIM also adds the server log lines that mention the user (`logs-<node>.txt`);
+//! meerkat logs to its standard output, which it cannot search, so there is no such file.
+
+mod zip;
+
+use super::{CommandError, CommandResult};
+use crate::Server;
+use xmpp::BareJid;
+
+/// One data group: file stem, column names, rows.
+struct Group {
+    name: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+}
+
+/// RFC 4180 CSV with `\n` line ends, quoting as `erl_csv` does (fields holding a comma,
+/// a quote, CR or LF are quoted, quotes doubled).
+fn csv(columns: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+    fn field(out: &mut String, f: &str) {
+        if f.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(f);
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        for (i, f) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(&mut out, f);
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+async fn collect(server: &Server, user: &BareJid) -> CommandResult<Vec<Group>> {
+    let owner = user.as_str();
+    let modules = &server.config().modules;
+    let store = server.store();
+    let mut groups = Vec::new();
+    if modules.is_enabled("mod_roster") {
+        let rows = store
+            .roster_get(owner)
+            .await?
+            .into_iter()
+            .map(|i| {
+                vec![
+                    i.contact,
+                    i.name.unwrap_or_default(),
+                    i.subscription.as_str().to_owned(),
+                    i.ask.as_str().to_owned(),
+                    i.groups.join(", "),
+                    String::new(),
+                    String::new(),
+                ]
+            })
+            .collect();
+        groups.push(Group {
+            name: "roster",
+            columns: &[
+                "jid",
+                "name",
+                "subscription",
+                "ask",
+                "groups",
+                "askmessage",
+                "xs",
+            ],
+            rows,
+        });
+    }
+    if modules.is_enabled("mod_vcard") {
+        let rows = store
+            .vcard_get(owner)
+            .await?
+            .map(|xml| vec![owner.to_owned(), xml])
+            .into_iter()
+            .collect();
+        groups.push(Group {
+            name: "vcard",
+            columns: &["jid", "vcard"],
+            rows,
+        });
+    }
+    if modules.is_enabled("mod_private") {
+        let rows = store
+            .private_list(owner)
+            .await?
+            .into_iter()
+            .map(|(ns, xml)| vec![ns, xml])
+            .collect();
+        groups.push(Group {
+            name: "private",
+            columns: &["ns", "xml"],
+            rows,
+        });
+    }
+    if modules.is_enabled("mod_offline") {
+        let now = crate::util::now_us();
+        let rows = store
+            .offline_peek(owner)
+            .await?
+            .into_iter()
+            .filter(|m| m.expire_us.is_none_or(|e| e >= now))
+            .map(|m| {
+                let to = xmpp::Jid::new(&m.to)
+                    .map(|j| j.to_bare().to_string())
+                    .unwrap_or(m.to);
+                vec![
+                    crate::util::timestamp_secs(m.timestamp_us.div_euclid(1_000_000)),
+                    m.from,
+                    to,
+                    m.packet,
+                ]
+            })
+            .collect();
+        groups.push(Group {
+            name: "offline",
+            columns: &["timestamp", "from", "to", "packet"],
+            rows,
+        });
+    }
+    Ok(groups)
+}
+
+fn file_error(path: &str, e: &std::io::Error) -> CommandError {
+    use std::io::ErrorKind as K;
+    let is_dir = std::path::Path::new(path).is_dir();
+    match e.kind() {
+        _ if is_dir => CommandError::new(
+            "location_is_a_directory_error",
+            format!("Given location '{path}' is a directory"),
+        ),
+        K::AlreadyExists => CommandError::new(
+            "file_already_exist_error",
+            format!("File '{path}' already exist"),
+        ),
+        K::PermissionDenied | K::ReadOnlyFilesystem => CommandError::new(
+            "file_creation_permission_denied_error",
+            format!("Permission to create file in location '{path}' denied"),
+        ),
+        K::NotFound | K::InvalidInput | K::InvalidFilename | K::NotADirectory => CommandError::new(
+            "wrong_filename_error",
+            format!("It is impossible to create file named '{path}'"),
+        ),
+        _ => CommandError::internal("writing personal data", e),
+    }
+}
+
+/// Writes the ZIP, refusing to replace an existing file (an admin-given path must not
+/// clobber anything), and removes a partly written file on failure.
+fn write_file(path: &str, files: &[(String, Vec<u8>)]) -> CommandResult<()> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| file_error(path, &e))?;
+    let result = zip::write_zip(
+        std::io::BufWriter::new(&file),
+        files,
+        crate::util::now_secs(),
+    )
+    .and_then(|()| file.sync_all());
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(path);
+        return Err(CommandError::internal("writing personal data", e));
+    }
+    Ok(())
+}
+
+/// Retrieves all personal data of `username@domain` into a ZIP of CSV files at `path`.
+pub async fn retrieve_personal_data(
+    server: &Server,
+    username: &str,
+    domain: &str,
+    path: &str,
+) -> CommandResult<String> {
+    let no_user = || {
+        CommandError::new("user_does_not_exist_error", "User does not exist")
+            .with("user", username)
+            .with("domain", domain)
+    };
+    let user = BareJid::new(&format!("{username}@{domain}")).map_err(|_| no_user())?;
+    if user.node().is_none() || !server.is_served_domain(user.domain().as_str()) {
+        return Err(no_user());
+    }
+    let exists = server
+        .user_exists(&user)
+        .await
+        .map_err(|e| CommandError::internal("user lookup", e))?;
+    if !exists {
+        return Err(no_user());
+    }
+    let files: Vec<(String, Vec<u8>)> = collect(server, &user)
+        .await?
+        .into_iter()
+        .filter(|g| !g.rows.is_empty())
+        .map(|g| (format!("{}.csv", g.name), csv(g.columns, &g.rows)))
+        .collect();
+    let target = path.to_owned();
+    tokio::task::spawn_blocking(move || write_file(&target, &files))
+        .await
+        .map_err(|e| CommandError::internal("writing personal data", e))?
+        .map_err(|e| e.with("user", username).with("domain", domain))?;
+    tracing::info!(user = %user, path, "personal data retrieved");
+    Ok("Data retrieved".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv;
+
+    #[test]
+    fn csv_quoting() {
+        let rows = vec![
+            vec!["a".to_owned(), "b,c".to_owned()],
+            vec!["say \"hi\"".to_owned(), "x\ny".to_owned()],
+        ];
+        assert_eq!(
+            String::from_utf8(csv(&["one", "two"], &rows)).unwrap(),
+            "one,two\na,\"b,c\"\n\"say \"\"hi\"\"\",\"x\ny\"\n"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Last activity (MongooseIM's `mod_last_api`): get and set a user's record, count the
+//! users active since a time, list or remove the users inactive since a time.
+//!
+//! The records are the ones XEP-0012 IQs answer from (stored when a session ends).
+//! Timestamps are Unix seconds. Errors: `user_does_not_exist` ("User u@d does not
+//! exist"), `last_not_found`, `domain_not_found` ("Domain not found").
+
+use super::{CommandError, CommandResult};
+use crate::Server;
+use crate::store::LastActivity;
+use xmpp::{BareJid, Jid};
+
+/// A user with no activity since the asked time: its JID and last recorded activity
+/// (Unix seconds), `None` when it never had any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OldUser {
+    /// Bare JID.
+    pub jid: BareJid,
+    /// Last recorded activity.
+    pub timestamp: Option<i64>,
+}
+
+async fn existing(server: &Server, jid: &str) -> CommandResult<BareJid> {
+    let user = Jid::new(jid)
+        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))?
+        .to_bare();
+    let known = user.node().is_some()
+        && server.is_served_domain(user.domain().as_str())
+        && server
+            .user_exists(&user)
+            .await
+            .map_err(|e| CommandError::internal("user lookup", e))?;
+    if known {
+        Ok(user)
+    } else {
+        Err(CommandError::new(
+            "user_does_not_exist",
+            format!("User {user} does not exist"),
+        ))
+    }
+}
+
+fn domain(server: &Server, domain: &str) -> CommandResult<String> {
+    let d = domain.trim().to_lowercase();
+    if server.is_served_domain(&d) {
+        Ok(d)
+    } else {
+        Err(CommandError::new("domain_not_found", "Domain not found"))
+    }
+}
+
+/// The user's last activity record (`last_not_found` when there is none).
+pub async fn get_last(server: &Server, user: &str) -> CommandResult<(BareJid, LastActivity)> {
+    let user = existing(server, user).await?;
+    match server.store().last_get(user.as_str()).await? {
+        Some(last) => Ok((user, last)),
+        None => Err(CommandError::new(
+            "last_not_found",
+            "Given user's last info not found",
+        )),
+    }
+}
+
+/// Records the user's last activity (at `timestamp`, or now).
+pub async fn set_last(
+    server: &Server,
+    user: &str,
+    timestamp: Option<i64>,
+    status: &str,
+) -> CommandResult<(BareJid, LastActivity)> {
+    let user = existing(server, user).await?;
+    let last = LastActivity {
+        timestamp: timestamp.unwrap_or_else(crate::util::now_secs),
+        status: status.to_owned(),
+    };
+    server.store().last_set(user.as_str(), &last).await?;
+    Ok((user, last))
+}
+
+/// Number of users of `domain` whose last recorded activity is after `since` (or now).
+pub async fn count_active_users(
+    server: &Server,
+    domain_name: &str,
+    since: Option<i64>,
+) -> CommandResult<u64> {
+    let d = domain(server, domain_name)?;
+    let since = since.unwrap_or_else(crate::util::now_secs);
+    let records = server.store().last_list_domain(&d).await?;
+    Ok(records.iter().filter(|(_, l)| l.timestamp > since).count() as u64)
+}
+
+/// Every domain served here: the static hosts, then the enabled dynamic domains.
+fn served_domains(server: &Server) -> Vec<String> {
+    let mut all = server.config().general.hosts.clone();
+    for d in server.dynamic_domains() {
+        if server.is_served_domain(&d.domain) && !all.contains(&d.domain) {
+            all.push(d.domain);
+        }
+    }
+    all
+}
+
+/// Users of `domain` (every local domain when `None`) that are offline and whose last
+/// activity is before `before`, or who never had any. Sorted by JID within each domain.
+pub async fn list_old_users(
+    server: &Server,
+    domain_name: Option<&str>,
+    before: i64,
+) -> CommandResult<Vec<OldUser>> {
+    let domains = match domain_name {
+        Some(d) => vec![domain(server, d)?],
+        None => served_domains(server),
+    };
+    let mut out = Vec::new();
+    for d in domains {
+        let mut records: std::collections::HashMap<String, LastActivity> = server
+            .store()
+            .last_list_domain(&d)
+            .await?
+            .into_iter()
+            .collect();
+        for user in server.store().list_users(&d).await? {
+            let last = records.remove(&user);
+            let Ok(jid) = BareJid::new(&format!("{user}@{d}")) else {
+                continue;
+            };
+            if !server.sm().resources(&jid).is_empty() {
+                continue;
+            }
+            match last {
+                Some(l) if l.timestamp < before => out.push(OldUser {
+                    jid,
+                    timestamp: Some(l.timestamp),
+                }),
+                Some(_) => {}
+                None => out.push(OldUser {
+                    jid,
+                    timestamp: None,
+                }),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Removes the accounts [`list_old_users`] lists (with all their data) and returns them.
+pub async fn remove_old_users(
+    server: &Server,
+    domain_name: Option<&str>,
+    before: i64,
+) -> CommandResult<Vec<OldUser>> {
+    let old = list_old_users(server, domain_name, before).await?;
+    let mut removed = Vec::with_capacity(old.len());
+    for u in old {
+        match server.remove_user(&u.jid).await {
+            Ok(()) => removed.push(u),
+            // Removed meanwhile by someone else: not ours to report.
+            Err(crate::AccountError::NotFound(_)) => {}
+            Err(e) => return Err(CommandError::internal("remove old users", e)),
+        }
+    }
+    Ok(removed)
+}

@@ -1,0 +1,76 @@
+//! Private XML storage (MongooseIM's `mod_private_api`): the elements XEP-0049 IQs store,
+//! one per namespace, read and written through the same store entries.
+//!
+//! Errors: `not_found` ("User X does not exist") as in MongooseIM; a namespace XEP-0049
+//! reserves (`jabber:*`) or an element without one is refused with `invalid_namespace`
+//! (a client's IQ gets `not-acceptable` for it; MongooseIM's API silently ignores it), and
+//! an element name that is not an XML name with `invalid_element`.
+
+use super::{CommandError, CommandResult};
+use crate::Server;
+use xmpp::{BareJid, Element, Jid, ParseLimits};
+
+/// Whether XEP-0049 lets a client store data under `namespace`.
+pub fn namespace_allowed(namespace: &str) -> bool {
+    !namespace.is_empty() && !namespace.starts_with("jabber:")
+}
+
+fn check_namespace(namespace: &str) -> CommandResult<()> {
+    if namespace_allowed(namespace) {
+        Ok(())
+    } else {
+        Err(CommandError::new(
+            "invalid_namespace",
+            format!("Namespace '{namespace}' cannot be used for private storage"),
+        ))
+    }
+}
+
+async fn owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
+    let not_found = || CommandError::new("not_found", format!("User {jid} does not exist"));
+    let user = Jid::new(jid).map_err(|_| not_found())?.to_bare();
+    if user.node().is_none() || !server.is_served_domain(user.domain().as_str()) {
+        return Err(not_found());
+    }
+    let exists = server
+        .user_exists(&user)
+        .await
+        .map_err(|e| CommandError::internal("user lookup", e))?;
+    if exists { Ok(user) } else { Err(not_found()) }
+}
+
+/// The element stored under `namespace`, or an empty `<element xmlns='namespace'/>` when
+/// nothing is (as a XEP-0049 get answers).
+pub async fn get_private(
+    server: &Server,
+    user: &str,
+    element: &str,
+    namespace: &str,
+) -> CommandResult<Element> {
+    let user = owner(server, user).await?;
+    check_namespace(namespace)?;
+    let empty = Element::new(element, namespace);
+    if empty.to_xml().is_empty() {
+        // The serializer writes nothing for a name that is not an XML name.
+        return Err(CommandError::new(
+            "invalid_element",
+            format!("'{element}' is not a valid element name"),
+        ));
+    }
+    match server.store().private_get(user.as_str(), namespace).await? {
+        Some(xml) => Element::parse_str(&xml, &ParseLimits::default())
+            .map_err(|e| CommandError::internal("private storage read", e)),
+        None => Ok(empty),
+    }
+}
+
+/// Stores `element` under its namespace (replacing what was there) and returns it.
+pub async fn set_private(server: &Server, user: &str, element: Element) -> CommandResult<Element> {
+    let user = owner(server, user).await?;
+    check_namespace(element.ns())?;
+    server
+        .store()
+        .private_set(user.as_str(), element.ns(), &element.to_xml())
+        .await?;
+    Ok(element)
+}
