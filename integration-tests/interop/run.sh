@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="$(cd "$here/../.." && pwd)/target/debug/meerkat"
-bin="${1:-$bin}"
+bin="$(realpath "${1:-$bin}")"
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
 
