@@ -116,7 +116,7 @@ impl Server {
         }
         self.domain_metrics(domain).auth.unregister_user.inc();
         for r in self.sm().resources(jid) {
-            r.send(crate::sm::Routed::Kick("account removed".into()));
+            r.send(crate::sm::Routed::kick("account removed"));
         }
         tracing::info!(jid = %jid, "user removed");
         Ok(())

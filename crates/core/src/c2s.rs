@@ -10,7 +10,7 @@ use crate::config::SaslMechanism;
 use crate::metrics::HostMetrics;
 use crate::sm::{Routed, SessionId, SessionInfo};
 
-use crate::{Server, offline, presence, roster};
+use crate::{BoxFuture, Server, offline, presence, roster};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::net::IpAddr;
@@ -189,7 +189,12 @@ impl C2s {
     }
 
     /// The negotiation deadline passed.
-    pub async fn on_timeout(&mut self) {
+    pub fn on_timeout(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(self.on_timeout_inner())
+    }
+
+    // The body of [`Self::on_timeout`], boxed there to keep transport tasks small.
+    async fn on_timeout_inner(&mut self) {
         if self.deadline.is_some() && !matches!(self.state, State::Active(_) | State::Closed) {
             self.stream_error(cond_stream::CONNECTION_TIMEOUT, None)
                 .await;
@@ -220,7 +225,12 @@ impl C2s {
     }
 
     /// Feeds one input from the client.
-    pub async fn handle(&mut self, input: Input) {
+    pub fn handle(&mut self, input: Input) -> BoxFuture<'_, ()> {
+        Box::pin(self.handle_inner(input))
+    }
+
+    // The body of [`Self::handle`], boxed there to keep transport tasks small.
+    async fn handle_inner(&mut self, input: Input) {
         if matches!(self.state, State::Closed) {
             return;
         }
@@ -838,7 +848,12 @@ impl C2s {
     // ---------------------------------------------------------------- routed to the session
 
     /// Feeds one item from the session's mailbox.
-    pub async fn handle_routed(&mut self, item: Routed) {
+    pub fn handle_routed(&mut self, item: Routed) -> BoxFuture<'_, ()> {
+        Box::pin(self.handle_routed_inner(item))
+    }
+
+    // The body of [`Self::handle_routed`], boxed there to keep transport tasks small.
+    async fn handle_routed_inner(&mut self, item: Routed) {
         let Some(a) = self.active() else { return };
         match item {
             Routed::Stanza(el) => {
@@ -847,13 +862,14 @@ impl C2s {
                 // that is enforced when sending. Here, everything addressed to us goes out.
                 self.emit(el);
             }
-            Routed::RosterPush(item, ver) => {
+            Routed::RosterPush(push) => {
                 if !a.roster_requested {
                     return;
                 }
                 let jid = a.jid.clone();
-                let mut q = Element::new("query", ns::ROSTER).with_child(*item);
-                if let Some(v) = ver {
+                let crate::sm::RosterPush { item, version } = *push;
+                let mut q = Element::new("query", ns::ROSTER).with_child(item);
+                if let Some(v) = version {
                     q.set_attr("ver", v);
                 }
                 let push = Element::new("iq", ns::CLIENT)
@@ -883,7 +899,12 @@ impl C2s {
 
     /// The connection is gone (or the stream ended): broadcast unavailable presence if
     /// needed and unregister. Idempotent.
-    pub async fn terminate(&mut self) {
+    pub fn terminate(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(self.terminate_inner())
+    }
+
+    // The body of [`Self::terminate`], boxed there to keep transport tasks small.
+    async fn terminate_inner(&mut self) {
         let state = std::mem::replace(&mut self.state, State::Closed);
         self.mailbox = None;
         let State::Active(a) = state else { return };

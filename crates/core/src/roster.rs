@@ -41,7 +41,10 @@ impl Server {
     pub fn push_roster_item(&self, user: &BareJid, item: Element, version: Option<String>) {
         let version = version.filter(|_| self.roster_versioning());
         for r in self.sm().resources(user) {
-            r.send(Routed::RosterPush(Box::new(item.clone()), version.clone()));
+            r.send(Routed::RosterPush(Box::new(crate::sm::RosterPush {
+                item: item.clone(),
+                version: version.clone(),
+            })));
         }
     }
 

@@ -23,16 +23,34 @@ pub const MAILBOX_CAPACITY: usize = 512;
 pub enum Routed {
     /// A stanza addressed to this session (its `to` and `from` are set).
     Stanza(Box<Element>),
-    /// A roster push (the `<item/>`, and the new roster version when versioning is on);
-    /// sent to the client only if it has asked for its roster.
-    RosterPush(Box<Element>, Option<String>),
+    /// A roster push, sent to the client only if it has asked for its roster.
+    RosterPush(Box<RosterPush>),
     /// Another session bound the same resource: end this one with a `conflict` stream error.
     Replaced,
-    /// An administrator ended the session.
-    Kick(String),
+    /// An administrator ended the session (the reason is boxed to keep `Routed` small).
+    Kick(Box<String>),
     /// An administrator set the session's presence: handle it as if the client had sent
     /// it (broadcast to subscribers and the user's other resources).
     SetPresence(Box<Element>),
+}
+
+// Every idle session has a mailbox whose first block holds 32 of these: keep it small.
+const _: () = assert!(std::mem::size_of::<Routed>() <= 16);
+
+impl Routed {
+    /// An administrator's kick with its reason.
+    pub fn kick(reason: impl Into<String>) -> Routed {
+        Routed::Kick(Box::new(reason.into()))
+    }
+}
+
+/// A roster push: the `<item/>`, and the new roster version when versioning is on.
+#[derive(Debug)]
+pub struct RosterPush {
+    /// The item.
+    pub item: Element,
+    /// The roster version after the change.
+    pub version: Option<String>,
 }
 
 /// Facts about a session for the admin APIs.
@@ -126,7 +144,8 @@ impl SessionManager {
             tx,
         };
         let mut shard = self.shard(&bare).write().unwrap_or_else(|e| e.into_inner());
-        let list = shard.entry(bare).or_default();
+        // Most users have one resource: do not reserve room for four.
+        let list = shard.entry(bare).or_insert_with(|| Vec::with_capacity(1));
         if let Some(pos) = list.iter().position(|r| r.jid == *jid) {
             let old = list.swap_remove(pos);
             let _ = old.tx.try_send(Routed::Replaced);

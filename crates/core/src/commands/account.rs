@@ -120,7 +120,7 @@ pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult
 
 fn super_kick(server: &Server, user: &BareJid, reason: &str) {
     for r in server.sm().resources(user) {
-        r.send(crate::sm::Routed::Kick(reason.to_owned()));
+        r.send(crate::sm::Routed::kick(reason.to_owned()));
     }
 }
 

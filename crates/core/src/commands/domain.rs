@@ -183,7 +183,7 @@ pub(crate) fn finish_removal_in_background(server: &Server, domain: String) {
 
 fn end_sessions(server: &Server, domain: &str, reason: &str) {
     for r in server.sm().all(Some(domain)) {
-        r.send(crate::sm::Routed::Kick(reason.to_owned()));
+        r.send(crate::sm::Routed::kick(reason.to_owned()));
     }
 }
 

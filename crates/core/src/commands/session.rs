@@ -262,7 +262,7 @@ fn reason_text(reason: Option<&str>) -> String {
 
 fn kick_one(server: &Server, full: &FullJid, reason: &str) -> CommandResult<KickResult> {
     match server.sm().resource(full) {
-        Some(r) if r.send(Routed::Kick(reason.to_owned())) => Ok(KickResult {
+        Some(r) if r.send(Routed::kick(reason.to_owned())) => Ok(KickResult {
             jid: full.to_string(),
             kicked: true,
             code: None,
