@@ -186,7 +186,7 @@ async fn private(
     }
     if children
         .iter()
-        .any(|c| c.ns().starts_with("jabber:") || c.ns().is_empty())
+        .any(|c| !crate::commands::private::namespace_allowed(c.ns()))
     {
         return error(iq, cond::NOT_ACCEPTABLE);
     }

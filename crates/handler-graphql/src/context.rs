@@ -48,6 +48,55 @@ pub fn error(code: &str, message: impl Into<String>, context: &[(&str, String)])
     FieldError::new(message.into(), Value::Object(ext))
 }
 
+/// MongooseIM's `deps_not_loaded` resolver error (`mongoose_graphql_directive_use`):
+/// "Some of the required modules [, services] [and internal databases] are not loaded",
+/// with the missing names (sorted) in `not_loaded_modules`, `not_loaded_services` and
+/// `not_loaded_internal_databases`.
+pub fn deps_not_loaded(
+    modules: &[&str],
+    services: &[&str],
+    internal_databases: &[&str],
+) -> FieldError {
+    let mut ext = Object::with_capacity(4);
+    ext.add_field("code", Value::scalar("deps_not_loaded".to_owned()));
+    let mut kinds = Vec::new();
+    for (kind, key, names) in [
+        ("modules", "not_loaded_modules", modules),
+        ("services", "not_loaded_services", services),
+        (
+            "internal databases",
+            "not_loaded_internal_databases",
+            internal_databases,
+        ),
+    ] {
+        if names.is_empty() {
+            continue;
+        }
+        let mut sorted = names.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        kinds.push(kind);
+        ext.add_field(
+            key,
+            Value::list(
+                sorted
+                    .iter()
+                    .map(|n| Value::scalar((*n).to_owned()))
+                    .collect(),
+            ),
+        );
+    }
+    let kinds = match kinds.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    FieldError::new(
+        format!("Some of the required {kinds} are not loaded"),
+        Value::Object(ext),
+    )
+}
+
 /// The GraphQL face of a command error.
 pub fn command_error(e: CommandError) -> FieldError {
     error(
@@ -122,37 +171,15 @@ impl Ctx {
             .filter(|m| !self.server.config().modules.is_enabled(m))
             .collect();
         if missing.is_empty() {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(deps_not_loaded(&missing, &[], &[]))
         }
-        let mut ext = Object::with_capacity(2);
-        ext.add_field("code", Value::scalar("deps_not_loaded".to_owned()));
-        ext.add_field(
-            "not_loaded_modules",
-            Value::list(
-                missing
-                    .iter()
-                    .map(|m| Value::scalar((*m).to_owned()))
-                    .collect(),
-            ),
-        );
-        Err(FieldError::new(
-            "Some of the required modules or services are not loaded",
-            Value::Object(ext),
-        ))
     }
 
-    /// A service or internal database an operation needs is not available in meerkat.
-    pub fn needs_service(&self, kind: &str, name: &str) -> FieldResult<()> {
-        let mut ext = Object::with_capacity(2);
-        ext.add_field("code", Value::scalar("deps_not_loaded".to_owned()));
-        ext.add_field(
-            format!("not_loaded_{kind}").as_str(),
-            Value::list(vec![Value::scalar(name.to_owned())]),
-        );
-        Err(FieldError::new(
-            "Some of the required modules or services are not loaded",
-            Value::Object(ext),
-        ))
+    /// A service an operation needs is not available in meerkat.
+    pub fn needs_service(&self, service: &str) -> FieldResult<()> {
+        Err(deps_not_loaded(&[], &[service], &[]))
     }
 
     /// Domain-admin scoping of an admin operation (`Type.field`), with the values of the

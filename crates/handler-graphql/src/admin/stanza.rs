@@ -114,12 +114,7 @@ impl StanzaAdminQuery {
         )?;
         // meerkat has no message archive: mod_mam_pm is not implemented, so it is never
         // enabled and this is refused as MongooseIM refuses it without the module.
-        ctx.needs_modules(&["mod_mam_pm"])?;
-        Err(error(
-            "deps_not_loaded",
-            "Some of the required modules or services are not loaded",
-            &[],
-        ))
+        Err(crate::context::deps_not_loaded(&["mod_mam_pm"], &[], &[]))
     }
 }
 
@@ -261,7 +256,7 @@ pub async fn subscribe(
         match name.as_str() {
             "subscribeForTraffic" => {
                 ctx.guard("StanzaAdminSubscription.subscribeForTraffic", &[])?;
-                ctx.needs_service("services", "service_traffic")?;
+                ctx.needs_service("service_traffic")?;
             }
             "subscribeForMessages" => {
                 let caller = caller.unwrap_or_default();

@@ -5,7 +5,7 @@
 use crate::admin::stanza::{
     EventStream, SendStanzaPayload, StanzaMap, StanzasPayload, messages, selected, stanza_arg,
 };
-use crate::context::{Ctx, IntoField, error};
+use crate::context::{Ctx, IntoField};
 use crate::scalars::{DateTime, JidScalar, PosInt, XmlElement};
 use futures_util::StreamExt;
 use juniper::{Executor, FieldResult, graphql_object};
@@ -31,12 +31,7 @@ impl StanzaUserQuery {
         ctx.user()?;
         // meerkat has no message archive: mod_mam_pm is not implemented, so it is never
         // enabled and this is refused as MongooseIM refuses it without the module.
-        ctx.needs_modules(&["mod_mam_pm"])?;
-        Err(error(
-            "deps_not_loaded",
-            "Some of the required modules or services are not loaded",
-            &[],
-        ))
+        Err(crate::context::deps_not_loaded(&["mod_mam_pm"], &[], &[]))
     }
 }
 

@@ -14,40 +14,15 @@ pub mod mnesia;
 pub mod muc;
 pub mod muc_light;
 
-use juniper::{FieldError, FieldResult, Value};
+use juniper::FieldResult;
 
-/// MongooseIM's `deps_not_loaded` resolver error (`mongoose_graphql_directive_use`):
-/// message `Some of the required modules [and internal databases] are not loaded`,
-/// extensions `not_loaded_modules` (sorted) and `not_loaded_internal_databases`.
+/// `deps_not_loaded` for a missing module or internal database (see
+/// [`crate::context::deps_not_loaded`]).
 pub fn deps_not_loaded<T>(modules: &[&str], internal_databases: &[&str]) -> FieldResult<T> {
-    let mut modules: Vec<&str> = modules.to_vec();
-    modules.sort_unstable();
-    modules.dedup();
-    let mut kinds = Vec::new();
-    let mut ext = juniper::Object::with_capacity(3);
-    ext.add_field("code", Value::scalar("deps_not_loaded".to_owned()));
-    let list = |names: &[&str]| {
-        Value::list(
-            names
-                .iter()
-                .map(|n| Value::scalar((*n).to_owned()))
-                .collect(),
-        )
-    };
-    if !modules.is_empty() {
-        kinds.push("modules");
-        ext.add_field("not_loaded_modules", list(&modules));
-    }
-    if !internal_databases.is_empty() {
-        kinds.push("internal databases");
-        ext.add_field("not_loaded_internal_databases", list(internal_databases));
-    }
-    Err(FieldError::new(
-        format!(
-            "Some of the required {} are not loaded",
-            kinds.join(" and ")
-        ),
-        Value::Object(ext),
+    Err(crate::context::deps_not_loaded(
+        modules,
+        &[],
+        internal_databases,
     ))
 }
 
