@@ -43,8 +43,7 @@ impl Server {
                     && (condition == cond::RESOURCE_CONSTRAINT
                         || condition == cond::SERVICE_UNAVAILABLE)
                 {
-                    self.metrics()
-                        .host(back_from.domain().as_str())
+                    self.domain_metrics(back_from.domain().as_str())
                         .message_bounced
                         .inc();
                 }

@@ -34,6 +34,10 @@ pub struct Ctx {
     /// Set when a protected field was asked for without credentials: the request then
     /// answers 401 `no_permissions` instead of data.
     pub(crate) denied: Mutex<Option<String>>,
+    /// Permission-check pass: every guarded resolver stops right after its guard, so
+    /// nothing runs unless the whole request is allowed (as MongooseIM checks
+    /// permissions before executing anything).
+    check_only: bool,
 }
 
 impl juniper::Context for Ctx {}
@@ -129,7 +133,24 @@ impl Ctx {
             auth,
             allowed,
             denied: Mutex::new(None),
+            check_only: false,
         }
+    }
+
+    /// A context for the permission-check pass of a domain admin's request.
+    pub fn for_permission_check(server: Server, auth: Auth, allowed: Option<Vec<String>>) -> Ctx {
+        Ctx {
+            check_only: true,
+            ..Ctx::new(server, auth, allowed)
+        }
+    }
+
+    /// Whether the permission-check pass found a refusal.
+    pub fn is_denied(&self) -> bool {
+        self.denied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     /// Entry to a category (a root field): it must be enabled by `allowed_categories`,
@@ -185,6 +206,15 @@ impl Ctx {
     /// Domain-admin scoping of an admin operation (`Type.field`), with the values of the
     /// arguments its scope names. The scope itself is declared once, in [`scope::ADMIN`].
     pub fn guard(&self, op: &str, args: &[(&str, &str)]) -> FieldResult<()> {
+        self.check_scope(op, args)?;
+        if self.check_only {
+            // Allowed; the check pass must not run the operation itself.
+            return Err(error("permission_check", "checked", &[]));
+        }
+        Ok(())
+    }
+
+    fn check_scope(&self, op: &str, args: &[(&str, &str)]) -> FieldResult<()> {
         let Auth::DomainAdmin(own) = &self.auth else {
             return Ok(());
         };

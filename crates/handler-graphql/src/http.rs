@@ -343,38 +343,67 @@ fn graphql_error_failure(e: &GraphQLError, sse: bool) -> Failure {
 
 /// Executes a query or mutation and renders MongooseIM's response.
 pub async fn execute(ep: &Endpoint, request: Request, auth: Auth) -> HttpResponse {
+    let op = request.operation_name.as_deref();
+    // A domain admin's request is first run as a permission check that stops every
+    // operation right after its scope check: nothing is executed unless every field
+    // of the request is allowed.
+    if matches!(auth, Auth::DomainAdmin(_)) {
+        let check = Ctx::for_permission_check(
+            ep.server.clone(),
+            auth.clone(),
+            ep.config.allowed_categories.clone(),
+        );
+        if let Err(e) = run(ep, &request, &check).await {
+            return graphql_error_failure(&e, false).response();
+        }
+        if check.is_denied() {
+            return denied_response(&check, op);
+        }
+    }
     let ctx = Ctx::new(
         ep.server.clone(),
         auth,
         ep.config.allowed_categories.clone(),
     );
-    let op = request.operation_name.as_deref();
-    let result: Result<(Value, Vec<ExecutionError<juniper::DefaultScalarValue>>), GraphQLError> =
-        match &ep.schema {
-            Schemas::Admin(s) => {
-                juniper::execute(&request.query, op, s, &request.variables, &ctx).await
-            }
-            Schemas::User(s) => {
-                juniper::execute(&request.query, op, s, &request.variables, &ctx).await
-            }
-        };
+    let result = run(ep, &request, &ctx).await;
     let (value, errors) = match result {
         Ok(x) => x,
         Err(e) => return graphql_error_failure(&e, false).response(),
     };
-    let denied = ctx.denied.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if let Some(message) = denied {
-        let message = match op {
-            Some(o) if message == crate::context::NO_CREDENTIALS => {
-                format!("Cannot execute query {o} without permissions")
-            }
-            _ => message,
-        };
-        return unauthorized("no_permissions", &message).response();
+    if ctx.is_denied() {
+        return denied_response(&ctx, op);
     }
     let body =
         serde_json::to_value(GraphQLResponse::from_result(Ok((value, errors)))).unwrap_or_default();
     json_response(StatusCode::OK, body)
+}
+
+type Executed = Result<(Value, Vec<ExecutionError<juniper::DefaultScalarValue>>), GraphQLError>;
+
+async fn run(ep: &Endpoint, request: &Request, ctx: &Ctx) -> Executed {
+    let op = request.operation_name.as_deref();
+    match &ep.schema {
+        Schemas::Admin(s) => juniper::execute(&request.query, op, s, &request.variables, ctx).await,
+        Schemas::User(s) => juniper::execute(&request.query, op, s, &request.variables, ctx).await,
+    }
+}
+
+/// The 401 of a refused request, naming the operation when the refusal is for lack of
+/// credentials (as MongooseIM words it).
+fn denied_response(ctx: &Ctx, op: Option<&str>) -> HttpResponse {
+    let message = ctx
+        .denied
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_default();
+    let message = match op {
+        Some(o) if message == crate::context::NO_CREDENTIALS => {
+            format!("Cannot execute query {o} without permissions")
+        }
+        _ => message,
+    };
+    unauthorized("no_permissions", &message).response()
 }
 
 /// `<path>`: GET (GraphiQL for browsers, else a query) and POST.

@@ -238,3 +238,49 @@ async fn domain_admin_matrix_over_every_admin_operation() {
     );
     assert_eq!(refused, 131);
 }
+
+/// MongooseIM checks permissions before executing anything: a domain admin's request that
+/// mixes an allowed mutation with a refused one is refused as a whole, and the allowed
+/// mutation does not run.
+#[actix_rt::test]
+async fn a_partly_refused_request_executes_nothing() {
+    let g = Gql::start("").await;
+    let b = g
+        .admin(
+            "mutation($d: DomainName!, $p: NonEmptyString!) { domain { setDomainPassword(domain: $d, password: $p) } }",
+            json!({"d": DOMAIN, "p": PASSWORD}),
+        )
+        .await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let login = format!("admin@{DOMAIN}");
+    let mixed = "mutation { account { \
+        own: registerUser(domain: \"localhost\", username: \"mine\", password: \"pw\") { jid } \
+        other: registerUser(domain: \"other.test\", username: \"theirs\", password: \"pw\") { jid } } }";
+    let (s, b) = g
+        .post(DOMAIN_ADMIN, Some((&login, PASSWORD)), mixed, json!({}))
+        .await;
+    assert_eq!(
+        (s, codes(&b)),
+        (401, vec!["no_permissions".to_owned()]),
+        "{b}"
+    );
+    let b = g
+        .admin("{ account { mine: checkUser(user: \"mine@localhost\") { exist } theirs: checkUser(user: \"theirs@other.test\") { exist } } }", json!({}))
+        .await;
+    assert_eq!(
+        b["data"]["account"]["mine"]["exist"], false,
+        "the allowed half ran: {b}"
+    );
+    assert_eq!(b["data"]["account"]["theirs"]["exist"], false);
+    // The allowed half alone runs.
+    let own = "mutation { account { registerUser(domain: \"localhost\", username: \"mine\", password: \"pw\") { jid } } }";
+    let (s, b) = g
+        .post(DOMAIN_ADMIN, Some((&login, PASSWORD)), own, json!({}))
+        .await;
+    assert_eq!(
+        (s, &b["data"]["account"]["registerUser"]["jid"]),
+        (200, &json!("mine@localhost")),
+        "{b}"
+    );
+    g.server.stop().await;
+}
