@@ -444,3 +444,110 @@ async fn disco_and_ping_over_websocket() {
     );
     e.server.stop().await;
 }
+
+#[actix_rt::test]
+async fn vcard_private_last_and_carbons_over_websocket() {
+    let extra =
+        "[modules.mod_vcard]\n[modules.mod_private]\n[modules.mod_last]\n[modules.mod_carboncopy]";
+    let server = TestServer::start(&format!("{}{extra}\n", config(""))).await;
+    for u in ["alice", "bob"] {
+        let jid = BareJid::new(&format!("{u}@{DOMAIN}")).unwrap();
+        server
+            .meerkat
+            .server
+            .register_user(&jid, &format!("{u}-pw"))
+            .await
+            .unwrap();
+    }
+    let e = Env {
+        url: format!("ws://127.0.0.1:{}/ws-xmpp", server.addr(0).port()),
+        server,
+    };
+    let mut alice = e.login("alice", Some("desk")).await;
+    let mut alice2 = e.login("alice", Some("phone")).await;
+    let mut bob = e.login("bob", None).await;
+    // vCard: set own, read back by another user.
+    alice
+        .send("<iq xmlns='jabber:client' type='set' id='v1'><vCard xmlns='vcard-temp'><FN>Alice &amp; Co</FN><NICKNAME>al</NICKNAME></vCard></iq>")
+        .await;
+    assert_eq!(
+        alice
+            .recv_until(|e| e.attr("id") == Some("v1"))
+            .await
+            .attr("type"),
+        Some("result")
+    );
+    bob.send("<iq xmlns='jabber:client' type='get' id='v2' to='alice@localhost'><vCard xmlns='vcard-temp'/></iq>").await;
+    let card = bob.recv_until(|e| e.attr("id") == Some("v2")).await;
+    let v = card.get_child("vCard", ns::VCARD).expect("vCard");
+    assert_eq!(
+        v.get_child("FN", ns::VCARD).map(Element::text).as_deref(),
+        Some("Alice & Co")
+    );
+    // Private storage: own only.
+    alice
+        .send("<iq xmlns='jabber:client' type='set' id='p1'><query xmlns='jabber:iq:private'><prefs xmlns='x:prefs'><theme>dark</theme></prefs></query></iq>")
+        .await;
+    assert_eq!(
+        alice
+            .recv_until(|e| e.attr("id") == Some("p1"))
+            .await
+            .attr("type"),
+        Some("result")
+    );
+    alice2.send("<iq xmlns='jabber:client' type='get' id='p2'><query xmlns='jabber:iq:private'><prefs xmlns='x:prefs'/></query></iq>").await;
+    let got = alice2.recv_until(|e| e.attr("id") == Some("p2")).await;
+    let prefs = got
+        .get_child("query", ns::PRIVATE)
+        .and_then(|q| q.get_child("prefs", "x:prefs"))
+        .expect("stored element");
+    assert_eq!(
+        prefs
+            .get_child("theme", "x:prefs")
+            .map(Element::text)
+            .as_deref(),
+        Some("dark")
+    );
+    bob.send("<iq xmlns='jabber:client' type='get' id='p3' to='alice@localhost'><query xmlns='jabber:iq:private'><prefs xmlns='x:prefs'/></query></iq>").await;
+    let err = bob.recv_until(|e| e.attr("id") == Some("p3")).await;
+    assert_eq!(err.attr("type"), Some("error"), "{err}");
+    // Last activity of the server (uptime).
+    bob.send("<iq xmlns='jabber:client' type='get' id='l1' to='localhost'><query xmlns='jabber:iq:last'/></iq>").await;
+    let last = bob.recv_until(|e| e.attr("id") == Some("l1")).await;
+    assert!(
+        last.get_child("query", ns::LAST)
+            .and_then(|q| q.attr("seconds"))
+            .is_some(),
+        "{last}"
+    );
+    // Carbons: alice's phone enables them and sees what bob sends to the desk and what
+    // the desk sends to bob.
+    alice2.send("<iq xmlns='jabber:client' type='set' id='c1'><enable xmlns='urn:xmpp:carbons:2'/></iq>").await;
+    assert_eq!(
+        alice2
+            .recv_until(|e| e.attr("id") == Some("c1"))
+            .await
+            .attr("type"),
+        Some("result")
+    );
+    bob.send("<message xmlns='jabber:client' type='chat' to='alice@localhost/desk'><body>to desk</body></message>").await;
+    let c = alice2.recv_until(|e| e.name() == "message").await;
+    let fwd = c
+        .get_child("received", ns::CARBONS)
+        .and_then(|r| r.get_child("forwarded", ns::FORWARD))
+        .expect("received carbon");
+    assert_eq!(
+        fwd.get_child("message", ns::CLIENT)
+            .and_then(|m| m.get_child("body", ns::CLIENT))
+            .map(Element::text)
+            .as_deref(),
+        Some("to desk")
+    );
+    alice.send("<message xmlns='jabber:client' type='chat' to='bob@localhost'><body>from desk</body></message>").await;
+    let c = alice2.recv_until(|e| e.name() == "message").await;
+    assert!(
+        c.get_child("sent", ns::CARBONS).is_some(),
+        "sent carbon: {c}"
+    );
+    e.server.stop().await;
+}
