@@ -357,7 +357,9 @@ impl Session {
             for el in pending {
                 resp.append_child(el);
             }
-            let h = self.held.pop_front().expect("held request");
+            let Some(h) = self.held.pop_front() else {
+                return;
+            };
             self.respond(h.rid, h.reply, resp);
             for h in self.held.drain(..) {
                 let _ = h.reply.send(body().to_xml());

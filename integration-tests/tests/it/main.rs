@@ -28,3 +28,4 @@ mod graphql_token;
 mod graphql_coverage;
 mod graphql_scope_matrix;
 mod graphql_server;
+mod robustness;

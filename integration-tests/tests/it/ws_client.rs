@@ -62,6 +62,11 @@ impl WsClient {
         self.ws.send(Message::text(xml)).await.expect("ws send");
     }
 
+    /// Sends any WebSocket message; false when the connection is gone.
+    pub async fn send_message(&mut self, msg: Message) -> bool {
+        self.ws.send(msg).await.is_ok()
+    }
+
     /// The next frame (element or close), skipping pings.
     pub async fn next(&mut self) -> Frame {
         self.next_within(WAIT)
