@@ -29,3 +29,9 @@ check-features:
 # The whole CI.
 ci:
     .ci/run
+
+# Every benchmark scenario against meerkat (issue 7; about 10 minutes, needs 2 CPUs);
+# writes bench/results/<date>.md and .json. ARGS go to `meerkat-loadgen all`, e.g. --quick.
+bench *ARGS:
+    cargo build --release -p meerkat -p meerkat-loadgen
+    target/release/meerkat-loadgen all {{ARGS}}

@@ -96,7 +96,7 @@ async fn dispatch(state: &State, req: HttpRequest, payload: web::Bytes) -> HttpR
         Method::POST if payload.is_empty() => {
             HttpResponse::BadRequest().body("Missing request body")
         }
-        Method::POST => post(state, &req, &payload).await,
+        Method::POST => post(state, &req, payload).await,
         _ => HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST, OPTIONS, GET"))
             .body("Use POST request method"),
@@ -107,7 +107,7 @@ fn terminal(condition: &str) -> HttpResponse {
     xml_reply(StatusCode::OK).body(terminate_body(Some(condition)).to_xml())
 }
 
-async fn post(state: &State, req: &HttpRequest, payload: &[u8]) -> HttpResponse {
+async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResponse {
     state
         .server
         .metrics()
@@ -117,7 +117,10 @@ async fn post(state: &State, req: &HttpRequest, payload: &[u8]) -> HttpResponse 
         max_bytes: MAX_BODY,
         ..ParseLimits::default()
     };
-    let el = match Element::parse(payload, &limits) {
+    let parsed = Element::parse(&payload, &limits);
+    // A held request can wait for minutes: do not keep its raw body alive meanwhile.
+    drop(payload);
+    let el = match parsed {
         Ok(el) if el.is("body", ns::HTTPBIND) => el,
         Ok(_) => {
             return HttpResponse::BadRequest()
@@ -142,11 +145,11 @@ async fn post(state: &State, req: &HttpRequest, payload: &[u8]) -> HttpResponse 
             };
             let (reply, rx) = oneshot::channel();
             if tx
-                .send(Request {
+                .send(Box::new(Request {
                     rid,
                     body: el,
                     reply,
-                })
+                }))
                 .await
                 .is_err()
             {

@@ -19,7 +19,8 @@ use xmpp::{Element, ns};
 pub const REQUESTS: u64 = 2;
 
 /// Live sessions of one BOSH mount, by sid.
-pub type Registry = Arc<Mutex<HashMap<String, mpsc::Sender<Request>>>>;
+/// Requests travel boxed: a channel allocates room for 32 of its items up front.
+pub type Registry = Arc<Mutex<HashMap<String, mpsc::Sender<Box<Request>>>>>;
 
 /// One HTTP request for a session.
 pub struct Request {
@@ -169,7 +170,7 @@ impl Session {
     }
 
     /// Runs until the session ends.
-    pub async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
+    pub async fn run(mut self, mut rx: mpsc::Receiver<Box<Request>>) {
         while !self.closed {
             let hold_deadline = self.held.front().map(|h| h.deadline);
             let inactivity = if self.held.is_empty() {
@@ -181,7 +182,7 @@ impl Session {
             let negotiation = self.c2s.deadline();
             tokio::select! {
                 req = rx.recv() => match req {
-                    Some(r) => self.on_request(r).await,
+                    Some(r) => self.on_request(*r).await,
                     None => break,
                 },
                 Some(item) = recv(&mut self.mailbox) => self.c2s.handle_routed(item).await,

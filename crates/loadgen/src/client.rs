@@ -4,6 +4,7 @@
 //! is 128 KiB, allocated up front, see performance-anchors.md) and nothing is buffered on
 //! the write side, so the client is not the memory hog of the benchmark machine.
 
+use crate::scram::Scram;
 use anyhow::{Context, anyhow, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -15,11 +16,10 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use xmpp::scram::{ScramClient, ScramHash};
 use xmpp::{Element, ParseLimits, ns};
 
 /// How long one step of a login may wait for the server's answer.
-const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// SASL mechanism used to log in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -56,23 +56,30 @@ pub struct Login<'a> {
     pub password: &'a str,
     /// SASL mechanism.
     pub mechanism: Mechanism,
+    /// Get the roster before sending initial presence, as most clients do.
+    pub roster: bool,
 }
 
 /// One logged-in session. Idle sessions are simply held: nobody polls the socket, and
 /// the server sends nothing to an idle session with an empty roster and no ping_rate.
 pub struct Session {
     ws: WebSocketStream<TcpStream>,
+    /// The bound full JID.
+    pub jid: String,
 }
 
 impl Session {
-    /// Logs in: `<open/>`, SASL, stream restart, bind, roster get, initial presence (and
-    /// waits for its echo, so the session is fully available when this returns).
+    /// Logs in: `<open/>`, SASL, stream restart, bind, roster get (if asked), initial
+    /// presence (and waits for its echo, so the session is fully available when this
+    /// returns).
     pub async fn login(l: &Login<'_>) -> anyhow::Result<Session> {
         let socket = TcpSocket::new_v4()?;
         socket
             .bind(SocketAddr::new(l.source, 0))
             .with_context(|| format!("bind to {}", l.source))?;
         let tcp = socket.connect(l.server).await.context("TCP connect")?;
+        // Small frames go out at once (no Nagle delay waiting for the peer's ACK).
+        tcp.set_nodelay(true)?;
         let mut request = format!("ws://{}{}", l.server, l.path).into_client_request()?;
         request
             .headers_mut()
@@ -87,7 +94,10 @@ impl Session {
         if response.headers().get("sec-websocket-protocol").is_none() {
             bail!("the server did not accept the xmpp subprotocol");
         }
-        let mut s = Session { ws };
+        let mut s = Session {
+            ws,
+            jid: String::new(),
+        };
         s.open(l.domain).await?;
         s.authenticate(l).await?;
         let features = s.open(l.domain).await?;
@@ -104,15 +114,17 @@ impl Session {
             .and_then(|b| b.get_child("jid", ns::BIND))
             .map(Element::text)
             .ok_or_else(|| anyhow!("bind failed: {bound}"))?;
-        s.send(
-            "<iq xmlns='jabber:client' type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>",
-        )
-        .await?;
-        let roster = s
-            .recv_until(|e| e.name() == "iq" && e.attr("id") == Some("r"))
+        if l.roster {
+            s.send(
+                "<iq xmlns='jabber:client' type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>",
+            )
             .await?;
-        if roster.attr("type") != Some("result") {
-            bail!("roster get failed: {roster}");
+            let roster = s
+                .recv_until(|e| e.name() == "iq" && e.attr("id") == Some("r"))
+                .await?;
+            if roster.attr("type") != Some("result") {
+                bail!("roster get failed: {roster}");
+            }
         }
         s.send("<presence xmlns='jabber:client'/>").await?;
         s.recv_until(|e| {
@@ -121,7 +133,13 @@ impl Session {
                 && e.attr("type").is_none()
         })
         .await?;
+        s.jid = jid;
         Ok(s)
+    }
+
+    /// The WebSocket, for a scenario that drives the session itself.
+    pub fn into_ws(self) -> WebSocketStream<TcpStream> {
+        self.ws
     }
 
     /// Ends the stream politely: `<close/>`, then the WebSocket close handshake. Once the
@@ -156,7 +174,7 @@ impl Session {
                 }
             }
             Mechanism::ScramSha256 => {
-                let mut scram = ScramClient::new(ScramHash::Sha256, l.user, l.password);
+                let mut scram = Scram::new(l.user, l.password);
                 let first = B64.encode(scram.client_first());
                 self.send(&format!(
                     "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>{first}</auth>"
@@ -176,7 +194,7 @@ impl Session {
                 if !success.is("success", ns::SASL) {
                     bail!("SCRAM login of {} failed: {success}", l.user);
                 }
-                scram.verify_server_final(&B64.decode(success.text().trim())?)?;
+                scram.verify(&B64.decode(success.text().trim())?)?;
             }
         }
         Ok(())

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Phase {
-    name: &'static str,
+    name: String,
     total: usize,
     done: Arc<AtomicUsize>,
     /// Server to show RSS and open files of.
@@ -44,11 +44,15 @@ impl Progress {
                         server::open_sockets(pid)
                     )
                 });
+                let total = if p.total > 0 {
+                    format!("/{}", p.total)
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "[{:6.1}s] {} {done}/{} ({rate}/s){server}",
+                    "[{:6.1}s] {} {done}{total} ({rate}/s){server}",
                     started.elapsed().as_secs_f64(),
                     p.name,
-                    p.total
                 );
             }
         });
@@ -62,13 +66,13 @@ impl Progress {
     /// Starts reporting a new phase; `done` is advanced by the workers.
     pub fn phase(
         &self,
-        name: &'static str,
+        name: impl Into<String>,
         total: usize,
         done: Arc<AtomicUsize>,
         pid: Option<u32>,
     ) {
         *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = Some(Phase {
-            name,
+            name: name.into(),
             total,
             done,
             pid,

@@ -1,4 +1,5 @@
-//! Formatting helpers and the description of the machine a result comes from.
+//! What a scenario hands back (a Markdown section, a JSON value and headline rows for
+//! the summary table), formatting helpers, and the description of the machine.
 
 use serde_json::json;
 use std::process::Command;
@@ -13,13 +14,93 @@ pub fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Which direction is good for a headline figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// One line of the summary table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Stable key shared by every server's run of the same scenario.
+    pub key: String,
+    /// What is measured, with its unit and size ("idle WS session, KiB (N = 10,000)").
+    pub label: String,
+    /// The figure (None: not measured, e.g. the scenario failed).
+    pub value: Option<f64>,
+    /// How to show it.
+    pub shown: String,
+    pub better: Better,
+    /// The target, if the issue sets one: description and whether `value` meets it
+    /// (None: the target is relative to the peers and needs their figures).
+    pub target: Option<(String, Option<bool>)>,
+}
+
+impl Row {
+    pub fn new(
+        key: &str,
+        label: impl Into<String>,
+        value: f64,
+        shown: String,
+        better: Better,
+    ) -> Row {
+        Row {
+            key: key.to_owned(),
+            label: label.into(),
+            value: Some(value),
+            shown,
+            better,
+            target: None,
+        }
+    }
+
+    /// Sets the target: `met` says whether the value meets it.
+    pub fn target(mut self, text: impl Into<String>, met: bool) -> Row {
+        self.target = Some((text.into(), Some(met)));
+        self
+    }
+
+    /// Sets a target that is relative to the peers (judged once they have run).
+    pub fn relative_target(mut self, text: impl Into<String>) -> Row {
+        self.target = Some((text.into(), None));
+        self
+    }
+}
+
+/// A scenario's result against one server.
+pub struct Outcome {
+    pub scenario: String,
+    pub server: String,
+    /// The server's version and configuration.
+    pub server_info: String,
+    /// A Markdown section (starting with a `##` heading).
+    pub markdown: String,
+    pub json: serde_json::Value,
+    pub rows: Vec<Row>,
+}
+
 /// Where and on what a benchmark ran.
 pub struct Machine {
     pub cpus: usize,
     pub cpu_model: String,
+    pub memory: String,
     pub kernel: String,
+    pub rustc: String,
     pub commit: String,
     pub date: String,
+    pub load: String,
+    /// How this load generator (and the hello baseline, which it runs) was built.
+    pub loadgen_build: &'static str,
 }
 
 impl Machine {
@@ -34,22 +115,48 @@ impl Machine {
             .find_map(|l| l.strip_prefix("model name"))
             .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
             .unwrap_or_else(|| "unknown".into());
+        let memory = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .find_map(|l| l.strip_prefix("MemTotal:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+            .map_or_else(
+                || "unknown".into(),
+                |k| format!("{:.0} GiB", k as f64 / 1048576.0),
+            );
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map(|s| s.trim().to_owned())
             .unwrap_or_else(|_| "unknown".into());
         Machine {
             cpus,
             cpu_model,
+            memory,
             kernel,
+            rustc: output("rustc", &["--version"]),
             commit: commit(),
-            date: output("date", &["+%F"]),
+            date: output("date", &["-u", "+%F %H:%M UTC"]),
+            load: crate::server::load_average(),
+            loadgen_build: if cfg!(debug_assertions) {
+                "DEBUG build: figures are not comparable, build with --release"
+            } else {
+                "release build"
+            },
         }
     }
 
     pub fn markdown(&self) -> String {
         format!(
-            "- machine: {} CPUs, {}, Linux {}\n- commit: {}\n- date: {}",
-            self.cpus, self.cpu_model, self.kernel, self.commit, self.date
+            "- machine: {} CPUs ({}), {}, Linux {}, {}\n- commit: {}\n- date: {}\n- load average at start (1/5/15 min): {}",
+            self.cpus,
+            self.cpu_model,
+            self.memory,
+            self.kernel,
+            self.rustc,
+            self.commit,
+            self.date,
+            self.load
         )
     }
 
@@ -57,29 +164,53 @@ impl Machine {
         json!({
             "cpus": self.cpus,
             "cpu_model": self.cpu_model,
+            "memory": self.memory,
             "kernel": self.kernel,
+            "rustc": self.rustc,
             "commit": self.commit,
             "date": self.date,
+            "load_average_at_start": self.load,
+            "loadgen_build": self.loadgen_build,
         })
     }
 }
 
-/// `git rev-parse --short HEAD`, flagged when tracked files differ from it.
+/// `git rev-parse --short HEAD`, flagged when tracked files differ from it (and whether
+/// only the load generator's own files do, which leaves the server as committed).
 fn commit() -> String {
     let head = output("git", &["rev-parse", "--short", "HEAD"]);
-    let dirty = Command::new("git")
+    let changed: Vec<String> = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter_map(|l| l.get(3..).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let server_side = changed.iter().any(|p| {
+        (p.starts_with("crates/") || p.starts_with("bin/")) && !p.starts_with("crates/loadgen/")
+    });
+    let tracked_changes = Command::new("git")
         .args(["status", "--porcelain", "--untracked-files=no"])
         .output()
         .is_ok_and(|o| o.status.success() && !o.stdout.is_empty());
-    if dirty {
-        format!("{head} (working tree has uncommitted changes)")
+    if server_side {
+        format!("{head} (working tree has uncommitted changes to the server's crates)")
+    } else if tracked_changes || !changed.is_empty() {
+        format!(
+            "{head} (server crates as committed; uncommitted changes only outside them, e.g. the load generator)"
+        )
     } else {
         head
     }
 }
 
 /// The trimmed standard output of a command, or "unknown".
-fn output(cmd: &str, args: &[&str]) -> String {
+pub fn output(cmd: &str, args: &[&str]) -> String {
     Command::new(cmd)
         .args(args)
         .output()

@@ -1,29 +1,14 @@
-//! The server under test: a throw-away directory with a bench config and accounts, the
-//! meerkat process pinned to one CPU, and what procfs tells about its memory.
+//! What the load generator knows about a server process, whatever the server: a
+//! throw-away work directory, the process pinned to one CPU, and what procfs tells about
+//! its memory and CPU time. Nothing here is specific to meerkat.
 
 use anyhow::{Context, anyhow, bail};
-use meerkat_core::Server;
-use meerkat_core::accounts::account_jid;
-use meerkat_core::config::{Diagnostics, ServerConfig};
-use meerkat_storage::SqliteStore;
+use std::ffi::OsString;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// The XMPP domain of the bench server.
-pub const DOMAIN: &str = "localhost";
-/// The HTTP path of its WebSocket handler.
-pub const WS_PATH: &str = "/ws-xmpp";
-/// SCRAM iterations, the same on every server compared (performance-anchors.md).
-pub const SCRAM_ITERATIONS: u32 = 4096;
-
-/// User `i` (1-based): `user<i>` with password `pass<i>`, as for the peers.
-pub fn user(i: usize) -> (String, String) {
-    (format!("user{i}"), format!("pass{i}"))
-}
 
 /// A temporary directory (config, data, server log), removed on drop unless kept.
 pub struct BenchDir {
@@ -32,17 +17,13 @@ pub struct BenchDir {
 }
 
 impl BenchDir {
-    pub fn create() -> anyhow::Result<BenchDir> {
+    pub fn create(prefix: &str) -> anyhow::Result<BenchDir> {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.subsec_nanos();
         let path =
-            std::env::temp_dir().join(format!("meerkat-bench-{}-{nanos:08x}", std::process::id()));
+            std::env::temp_dir().join(format!("{prefix}-bench-{}-{nanos:08x}", std::process::id()));
         std::fs::create_dir_all(path.join("data"))
             .with_context(|| format!("cannot create {}", path.display()))?;
         Ok(BenchDir { path, keep: false })
-    }
-
-    pub fn config_file(&self) -> PathBuf {
-        self.path.join("meerkat.toml")
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -50,7 +31,7 @@ impl BenchDir {
     }
 
     pub fn log_file(&self) -> PathBuf {
-        self.path.join("meerkat.log")
+        self.path.join("server.log")
     }
 }
 
@@ -64,87 +45,12 @@ impl Drop for BenchDir {
     }
 }
 
-/// The bench config: one WebSocket listener on 127.0.0.1, one worker (the server runs on
-/// one core), no connection limit, SCRAM-SHA-256 keys only, the modules of
-/// config/meerkat.toml that matter to a logged-in client.
-pub fn config_text(port: u16) -> String {
-    format!(
-        r#"# Written by meerkat-loadgen for one benchmark run.
-[general]
-  loglevel = "warning"
-  hosts = ["{DOMAIN}"]
-  default_server_domain = "{DOMAIN}"
-
-[[listen.http]]
-  ip_address = "127.0.0.1"
-  port = {port}
-  transport.num_acceptors = 1
-  transport.max_connections = "infinity"
-
-  [[listen.http.handlers.mod_websockets]]
-    host = "_"
-    path = "{WS_PATH}"
-
-[auth]
-  password.format = "scram"
-  password.hash = ["sha256"]
-  password.scram_iterations = {SCRAM_ITERATIONS}
-  [auth.internal]
-
-[modules.mod_disco]
-[modules.mod_roster]
-[modules.mod_presence]
-[modules.mod_offline]
-[modules.mod_ping]
-"#
-    )
-}
-
 /// A TCP port free on 127.0.0.1 right now.
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Creates `user1..userN` in `data_dir` the way `meerkat account add` does
-/// ([`Server::register_user`]: SCRAM keys derived per `[auth.password]`), spread over
-/// `workers` tasks so that the PBKDF2 work uses every core. `done` counts progress.
-pub async fn create_accounts(
-    config: &str,
-    data_dir: &Path,
-    n: usize,
-    workers: usize,
-    done: Arc<AtomicUsize>,
-) -> anyhow::Result<()> {
-    let root: toml::Table = toml::from_str(config)?;
-    let mut diag = Diagnostics::default();
-    let server_config = ServerConfig::read(&root, &mut diag);
-    if !diag.is_ok() {
-        bail!("bench config rejected:\n{diag}");
-    }
-    let store = SqliteStore::open(data_dir).await?;
-    let server = Server::new(server_config, Arc::new(store.clone()));
-    let mut tasks = Vec::new();
-    for w in 0..workers {
-        let server = server.clone();
-        let done = done.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in (1 + w..=n).step_by(workers) {
-                let (name, password) = user(i);
-                let jid = account_jid(&server, &name, DOMAIN)?;
-                server.register_user(&jid, &password).await?;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    store.close().await;
-    Ok(())
-}
-
-/// The meerkat process.
+/// A server process started by the load generator.
 pub struct ServerProcess {
     child: Child,
     pub pid: u32,
@@ -152,68 +58,62 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `bin` on `dir`'s config and data (pinned to `cpu` with taskset when given)
-    /// and waits until `addr` accepts connections.
+    /// Starts `program args` (pinned to `cpu` with taskset when given, which execs it, so
+    /// the child's pid is the server's), output to `log`, and waits until every address
+    /// in `wait_for` accepts connections.
     pub fn start(
-        bin: &Path,
-        dir: &BenchDir,
+        program: &Path,
+        args: &[OsString],
         cpu: Option<usize>,
-        addr: SocketAddr,
+        log: &Path,
+        wait_for: &[SocketAddr],
     ) -> anyhow::Result<ServerProcess> {
-        if !bin.is_file() {
-            bail!(
-                "server binary {} not found: build it with `cargo build --release -p meerkat` or pass --server-bin",
-                bin.display()
-            );
-        }
-        let log = std::fs::File::create(dir.log_file())?;
-        // taskset execs the server, so the child's pid is the server's.
+        let log_file = std::fs::File::create(log)?;
         let mut cmd = match cpu {
             Some(cpu) => {
                 let mut c = Command::new("taskset");
-                c.arg("-c").arg(cpu.to_string()).arg(bin);
+                c.arg("-c").arg(cpu.to_string()).arg(program);
                 c
             }
-            None => Command::new(bin),
+            None => Command::new(program),
         };
-        cmd.arg("--config")
-            .arg(dir.config_file())
-            .arg("--data-dir")
-            .arg(dir.data_dir())
-            .arg("run")
+        cmd.args(args)
             .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
         let child = cmd
             .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
+            .with_context(|| format!("cannot start {}", program.display()))?;
         let mut server = ServerProcess {
             pid: child.id(),
             child,
-            log: dir.log_file(),
+            log: log.to_owned(),
         };
         let started = Instant::now();
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if let Some(status) = server.child.try_wait()? {
-                bail!(
-                    "the server exited during start-up ({status}); see {}",
-                    dir.log_file().display()
-                );
+        for addr in wait_for {
+            while TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_err() {
+                if let Some(status) = server.child.try_wait()? {
+                    bail!(
+                        "{} exited during start-up ({status}); see {}",
+                        program.display(),
+                        log.display()
+                    );
+                }
+                if started.elapsed() > Duration::from_secs(30) {
+                    bail!("{} did not listen on {addr} within 30 s", program.display());
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            if started.elapsed() > Duration::from_secs(30) {
-                bail!("the server did not listen on {addr} within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
         Ok(server)
     }
 
-    /// The server's memory now; an error if it has died.
-    pub fn rss(&mut self) -> anyhow::Result<Rss> {
+    /// An error if the process has died.
+    pub fn check(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {
             bail!("the server died ({status}); see {}", self.log.display());
         }
-        rss(self.pid)
+        Ok(())
     }
 
     /// SIGTERM (graceful stop), then SIGKILL if it is still running after 30 s.
@@ -268,7 +168,44 @@ pub fn rss(pid: u32) -> anyhow::Result<Rss> {
     })
 }
 
-/// Open sockets of a process (the listener and one per connection; SQLite files and
+/// User + system CPU time of a whole process (all its threads), from /proc/<pid>/stat.
+/// The resolution is one clock tick (10 ms with the usual CLK_TCK of 100).
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name is in parentheses and may hold spaces: count from the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After ')': state is field 3 of the file; utime is field 14, stime 15.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let total = ticks(11) + ticks(12);
+    Duration::from_secs_f64(total as f64 / clock_ticks() as f64)
+}
+
+/// CPU time of this process.
+pub fn own_cpu_time() -> Duration {
+    cpu_time(std::process::id())
+}
+
+fn clock_ticks() -> u64 {
+    static TICKS: OnceLock<u64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// Open sockets of a process (the listeners and one per connection; SQLite files and
 /// eventfds are not counted).
 pub fn open_sockets(pid: u32) -> usize {
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
@@ -295,17 +232,20 @@ pub fn slab_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Pins every thread of this process to `cpu` (taskset -a -p), so that the load
-/// generator and the server do not share a core. Threads created later inherit it.
-pub fn pin_self(cpu: usize) -> anyhow::Result<()> {
+/// The 1, 5 and 15 minute load averages, as /proc/loadavg shows them.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Pins every thread of this process to `cpus` (a taskset list such as "1" or "0-1"), so
+/// that the load generator and the server do not share a core. Threads created later
+/// inherit it.
+pub fn pin_self(cpus: &str) -> anyhow::Result<()> {
     let status = Command::new("taskset")
-        .args([
-            "-a",
-            "-p",
-            "-c",
-            &cpu.to_string(),
-            &std::process::id().to_string(),
-        ])
+        .args(["-a", "-p", "-c", cpus, &std::process::id().to_string()])
         .stdout(Stdio::null())
         .status()
         .context("cannot run taskset (util-linux); use --no-pin")?;
@@ -313,4 +253,14 @@ pub fn pin_self(cpu: usize) -> anyhow::Result<()> {
         bail!("taskset failed ({status}); use --no-pin");
     }
     Ok(())
+}
+
+/// Every online CPU of the machine as a taskset list ("0-1" on two cores). Not from
+/// `available_parallelism`, which shrinks once this process is pinned.
+pub fn all_cpus() -> String {
+    std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "0-1".into())
 }

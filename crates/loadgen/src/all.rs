@@ -1,0 +1,432 @@
+//! `all`: every scenario against meerkat (and, once wired, the peers), one after the
+//! other, each on a freshly started server; writes `bench/results/<date>.md` (summary
+//! table, targets, every scenario's section) and `bench/results/<date>.json`.
+
+use crate::client::Mechanism;
+use crate::common::Common;
+use crate::logins::Transport;
+use crate::progress::Progress;
+use crate::report::{Better, Machine, Outcome, Row};
+use crate::target::Launcher;
+use crate::{bosh_idle, http_bench, latency, login, route, ws_idle};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The peers of the comparison, in table order.
+pub const PEERS: [&str; 2] = ["ejabberd", "prosody"];
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct Args {
+    /// Result file (default: bench/results/<YYYY-MM-DD>.md; the JSON goes beside it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Small sizes and short durations: a smoke test of the whole run (a few minutes).
+    #[arg(long)]
+    pub quick: bool,
+    /// Scenarios to leave out: ws-idle, bosh-idle, route, latency-ws, latency-bosh,
+    /// login-scram, login-plain, http.
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Peers to run as well (ejabberd, prosody). Not wired yet: their columns say
+    /// "not run".
+    #[arg(long, value_delimiter = ',')]
+    pub peers: Vec<String>,
+    /// Idle WebSocket sessions (scenario 1).
+    #[arg(long, default_value_t = 10_000)]
+    pub ws_sessions: usize,
+    /// Idle BOSH sessions (scenario 2).
+    #[arg(long, default_value_t = 5_000)]
+    pub bosh_sessions: usize,
+    /// Seconds measured per rate in `route` and in each `latency` run.
+    #[arg(long, default_value_t = 20.0)]
+    pub duration: f64,
+}
+
+/// One scenario as `all` runs it.
+enum Job {
+    WsIdle(ws_idle::Args),
+    BoshIdle(bosh_idle::Args),
+    Route(route::Args),
+    Latency(latency::Args),
+    Login(login::Args),
+    Http(http_bench::Args),
+}
+
+impl Job {
+    fn key(&self) -> String {
+        match self {
+            Job::WsIdle(_) => "ws-idle".into(),
+            Job::BoshIdle(_) => "bosh-idle".into(),
+            Job::Route(_) => "route".into(),
+            Job::Latency(a) => match a.transport {
+                Transport::Ws => "latency-ws".into(),
+                Transport::Bosh => "latency-bosh".into(),
+            },
+            Job::Login(a) => match a.mechanism {
+                Mechanism::ScramSha256 => "login-scram".into(),
+                Mechanism::Plain => "login-plain".into(),
+            },
+            Job::Http(_) => "http".into(),
+        }
+    }
+
+    /// The command that runs the same scenario alone.
+    fn command(&self) -> String {
+        let base = "target/release/meerkat-loadgen";
+        match self {
+            Job::WsIdle(a) => format!(
+                "{base} ws-idle --sessions {} --cycles {}",
+                a.sessions, a.cycles
+            ),
+            Job::BoshIdle(a) => format!("{base} bosh-idle --sessions {}", a.sessions),
+            Job::Route(a) => format!(
+                "{base} route --users {} --rates {} --duration {}",
+                a.users,
+                a.rates
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                a.duration
+            ),
+            Job::Latency(a) => format!(
+                "{base} latency --transport {} --users {} --rate {} --duration {}",
+                match a.transport {
+                    Transport::Ws => "ws",
+                    Transport::Bosh => "bosh",
+                },
+                a.users,
+                a.rate,
+                a.duration
+            ),
+            Job::Login(a) => format!(
+                "{base} login --mechanism {} --logins {} --concurrency {}",
+                match a.mechanism {
+                    Mechanism::ScramSha256 => "scram-sha256",
+                    Mechanism::Plain => "plain",
+                },
+                a.logins,
+                a.concurrency
+            ),
+            Job::Http(a) => format!(
+                "{base} http --connections {} --duration {} --rounds {}",
+                a.connections, a.duration, a.rounds
+            ),
+        }
+    }
+
+    async fn run(
+        &self,
+        common: &Common,
+        launcher: &dyn Launcher,
+        progress: &Progress,
+    ) -> anyhow::Result<Outcome> {
+        match self {
+            Job::WsIdle(a) => ws_idle::run(a, common, launcher, progress).await,
+            Job::BoshIdle(a) => bosh_idle::run(a, common, launcher, progress).await,
+            Job::Route(a) => route::run(a, common, launcher, progress).await,
+            Job::Latency(a) => latency::run(a, common, launcher, progress).await,
+            Job::Login(a) => login::run(a, common, launcher, progress).await,
+            Job::Http(a) => http_bench::run(a, common, launcher, progress).await,
+        }
+    }
+}
+
+fn jobs(args: &Args) -> Vec<Job> {
+    let q = args.quick;
+    let duration = if q { 3.0 } else { args.duration };
+    let latency = |transport| latency::Args {
+        transport,
+        users: 1_000,
+        rate: 1_000,
+        duration,
+        warmup: if q { 1.0 } else { 2.0 },
+        drain: 10.0,
+        mechanism: Mechanism::ScramSha256,
+        concurrency: 100,
+    };
+    let login = |mechanism| login::Args {
+        mechanism,
+        logins: if q { 512 } else { 4_096 },
+        users: if q { 200 } else { 1_000 },
+        concurrency: 32,
+        no_key_cache: false,
+    };
+    vec![
+        Job::WsIdle(ws_idle::Args {
+            sessions: if q { 1_000 } else { args.ws_sessions },
+            mechanism: Mechanism::ScramSha256,
+            concurrency: 200,
+            settle: if q { 2 } else { 10 },
+            cycles: 3,
+        }),
+        Job::BoshIdle(bosh_idle::Args {
+            sessions: if q { 500 } else { args.bosh_sessions },
+            mechanism: Mechanism::ScramSha256,
+            concurrency: 200,
+            settle: if q { 2 } else { 10 },
+        }),
+        Job::Route(route::Args {
+            users: 1_000,
+            // Issue 7's rates, and more to find the ceiling when 20,000 is sustained (the
+            // run stops at the first rate that is not).
+            rates: if q {
+                vec![1_000, 5_000]
+            } else {
+                vec![
+                    1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000,
+                ]
+            },
+            duration,
+            warmup: if q { 1.0 } else { 2.0 },
+            drain: 10.0,
+            p99_limit: 50.0,
+            keep_going: false,
+            mechanism: Mechanism::ScramSha256,
+            concurrency: 100,
+        }),
+        Job::Latency(latency(Transport::Ws)),
+        Job::Latency(latency(Transport::Bosh)),
+        Job::Login(login(Mechanism::ScramSha256)),
+        Job::Login(login(Mechanism::Plain)),
+        Job::Http(http_bench::Args {
+            connections: 64,
+            duration: if q { 2.0 } else { 5.0 },
+            warmup: 1.0,
+            rounds: if q { 1 } else { 3 },
+            sessions: 1_000,
+        }),
+    ]
+}
+
+/// A scenario that failed: its error instead of an outcome.
+struct Failed {
+    key: String,
+    server: String,
+    error: String,
+}
+
+pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::Result<String> {
+    for p in &args.peers {
+        if !PEERS.contains(&p.as_str()) {
+            anyhow::bail!("unknown peer {p:?}: the peers are {}", PEERS.join(", "));
+        }
+    }
+    let machine = Machine::probe();
+    let started = Instant::now();
+    let meerkat = common.launcher();
+    let launchers: Vec<&dyn Launcher> = vec![&meerkat];
+    let jobs: Vec<Job> = jobs(args)
+        .into_iter()
+        .filter(|j| !args.skip.contains(&j.key()))
+        .collect();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut failures: Vec<Failed> = Vec::new();
+    for launcher in &launchers {
+        for job in &jobs {
+            progress.note(format!("=== {} on {}", job.key(), launcher.name()));
+            let t0 = Instant::now();
+            match job.run(common, *launcher, progress).await {
+                Ok(o) => {
+                    progress.note(format!(
+                        "=== {} on {} done in {:.0} s",
+                        job.key(),
+                        launcher.name(),
+                        t0.elapsed().as_secs_f64()
+                    ));
+                    outcomes.push(o);
+                }
+                Err(e) => {
+                    progress.note(format!(
+                        "=== {} on {} FAILED: {e:#}",
+                        job.key(),
+                        launcher.name()
+                    ));
+                    failures.push(Failed {
+                        key: job.key(),
+                        server: launcher.name().into(),
+                        error: format!("{e:#}"),
+                    });
+                }
+            }
+        }
+    }
+    let total_s = started.elapsed().as_secs_f64();
+    let load_end = crate::server::load_average();
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+
+    let date = machine
+        .date
+        .split(' ')
+        .next()
+        .unwrap_or("unknown")
+        .to_owned();
+    let md_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("bench/results/{date}.md")));
+    let json_path = md_path.with_extension("json");
+
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# {date}: benchmark suite (issue 7){}\n",
+        if args.quick {
+            ", quick smoke run (not a result)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(md, "{}", machine.markdown());
+    let _ = writeln!(md, "- load average at the end: {load_end}");
+    let _ = writeln!(
+        md,
+        "- command: `{command}` ({:.1} min in all)",
+        total_s / 60.0
+    );
+    let _ = writeln!(md, "- pinning: {}", common.pinning());
+    let mut infos: Vec<&str> = Vec::new();
+    for o in &outcomes {
+        if !infos.contains(&o.server_info.as_str()) {
+            infos.push(&o.server_info);
+        }
+    }
+    for info in infos {
+        let _ = writeln!(md, "- server: {info}");
+    }
+    let _ = writeln!(
+        md,
+        "- open files: about 20,000 per process here (hard limit); every scenario stays below it (one socket per idle session in each process; BOSH latency users hold two connections each)"
+    );
+    let _ = writeln!(
+        md,
+        "- JSON: [{}]({})\n",
+        json_path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        json_path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+    );
+
+    md.push_str(&summary(&outcomes, &failures, &args.peers));
+    md.push_str(&targets(&outcomes));
+
+    let _ = writeln!(md, "\n## Reproduce one scenario\n");
+    for job in &jobs {
+        let _ = writeln!(md, "- {}: `{}`", job.key(), job.command());
+    }
+    for o in &outcomes {
+        let _ = writeln!(md, "\n{}", o.markdown.trim_end());
+    }
+    for f in &failures {
+        let _ = writeln!(
+            md,
+            "\n## {} ({}): failed\n\n```\n{}\n```",
+            f.key, f.server, f.error
+        );
+    }
+
+    let json = json!({
+        "machine": machine.json(),
+        "load_average_at_end": load_end,
+        "command": command,
+        "total_s": (total_s * 10.0).round() / 10.0,
+        "pinning": common.pinning(),
+        "quick": args.quick,
+        "results": outcomes.iter().map(|o| json!({
+            "scenario": o.scenario,
+            "server": o.server,
+            "server_info": o.server_info,
+            "result": o.json,
+        })).collect::<Vec<_>>(),
+        "failures": failures.iter().map(|f| json!({"scenario": f.key, "server": f.server, "error": f.error})).collect::<Vec<_>>(),
+    });
+    if let Some(dir) = md_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&md_path, &md)?;
+    std::fs::write(&json_path, serde_json::to_string_pretty(&json)? + "\n")?;
+    progress.note(format!(
+        "wrote {} and {}",
+        md_path.display(),
+        json_path.display()
+    ));
+    Ok(md)
+}
+
+/// `scenario | meerkat | ejabberd | prosody | ratio`.
+fn summary(outcomes: &[Outcome], failures: &[Failed], peers_asked: &[String]) -> String {
+    let mut md = String::from(
+        "## Summary\n\nRatio = meerkat ÷ the best peer on that row (for rows where lower is better, below 1 is better). A peer column says \"not run\" until the peers are wired in.\n\n| scenario | meerkat | ejabberd | prosody | ratio |\n|---|---|---|---|---|\n",
+    );
+    let ours: Vec<&Row> = outcomes
+        .iter()
+        .filter(|o| o.server == "meerkat")
+        .flat_map(|o| o.rows.iter())
+        .collect();
+    let peer_cell = |peer: &str, key: &str| -> (String, Option<f64>) {
+        let row = outcomes
+            .iter()
+            .filter(|o| o.server == peer)
+            .flat_map(|o| o.rows.iter())
+            .find(|r| r.key == key);
+        match row {
+            Some(r) => (r.shown.clone(), r.value),
+            None if peers_asked.iter().any(|p| p == peer) => {
+                ("not run (launcher not wired yet)".into(), None)
+            }
+            None => ("not run".into(), None),
+        }
+    };
+    for r in ours {
+        let cells: Vec<(String, Option<f64>)> =
+            PEERS.iter().map(|p| peer_cell(p, &r.key)).collect();
+        let best = cells
+            .iter()
+            .filter_map(|(_, v)| *v)
+            .reduce(|a, b| match r.better {
+                Better::Higher => a.max(b),
+                Better::Lower => a.min(b),
+            });
+        let ratio = match (r.value, best) {
+            (Some(v), Some(b)) if b != 0.0 => format!("{:.2}", v / b),
+            _ => "–".into(),
+        };
+        let arrow = match r.better {
+            Better::Higher => "↑",
+            Better::Lower => "↓",
+        };
+        let _ = writeln!(
+            md,
+            "| {} {arrow} | {} | {} | {} | {ratio} |",
+            r.label, r.shown, cells[0].0, cells[1].0
+        );
+    }
+    for f in failures.iter().filter(|f| f.server == "meerkat") {
+        let _ = writeln!(md, "| {} | failed (see below) | | | |", f.key);
+    }
+    md
+}
+
+/// The targets the issues set, and whether meerkat meets them.
+fn targets(outcomes: &[Outcome]) -> String {
+    let mut md = String::from("\n## Targets\n\n| target | figure | met |\n|---|---|---|\n");
+    for r in outcomes
+        .iter()
+        .filter(|o| o.server == "meerkat")
+        .flat_map(|o| o.rows.iter())
+    {
+        if let Some((text, met)) = &r.target {
+            let verdict = match met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "needs the peers",
+            };
+            let _ = writeln!(md, "| {}: {text} | {} | {verdict} |", r.label, r.shown);
+        }
+    }
+    md
+}
