@@ -214,10 +214,32 @@ fn saslprep(s: &str) -> Result<Cow<'_, str>, ScramError> {
 }
 
 /// Client and server keys derived from a password.
-struct Keys {
+/// The keys a client derives from the password with PBKDF2 for one salt and iteration
+/// count. A client may keep them (RFC 5802 section 5.1) to skip the derivation on later
+/// logins; see [`ScramClient::client_final_with`].
+#[derive(Clone)]
+pub struct Keys {
     client_key: Vec<u8>,
     stored_key: Vec<u8>,
     server_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(..)")
+    }
+}
+
+impl Keys {
+    /// Derives the keys (one PBKDF2 run over the SASLprep'd password).
+    pub fn derive(
+        hash: ScramHash,
+        password: &str,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<Keys, ScramError> {
+        derive_keys(hash, password, salt, iterations)
+    }
 }
 
 fn derive_keys(
@@ -843,6 +865,19 @@ impl ScramClient {
 
     /// Processes the server-first-message and returns the client-final-message.
     pub fn client_final(&mut self, server_first: &[u8]) -> Result<Vec<u8>, ScramError> {
+        let (hash, password) = (self.hash, self.password.clone());
+        self.client_final_with(server_first, |salt, iterations| {
+            derive_keys(hash, &password, salt, iterations)
+        })
+    }
+
+    /// Like [`ScramClient::client_final`], with the PBKDF2 keys for the server's salt and
+    /// iteration count supplied by `keys` (e.g. from a cache of [`Keys::derive`] results).
+    pub fn client_final_with(
+        &mut self,
+        server_first: &[u8],
+        keys: impl FnOnce(&[u8], u32) -> Result<Keys, ScramError>,
+    ) -> Result<Vec<u8>, ScramError> {
         if !matches!(self.state, ClientState::SentFirst) {
             return Err(malformed("server-first-message out of order"));
         }
@@ -880,7 +915,7 @@ impl ScramClient {
             return Err(malformed("invalid extension"));
         }
 
-        let keys = derive_keys(self.hash, &self.password, &salt, iterations)?;
+        let keys = keys(&salt, iterations)?;
         let without_proof = format!("c=biws,r={nonce}");
         let auth_message = format!("{},{},{}", self.client_first_bare, msg, without_proof);
         let client_signature = self.hash.hmac(&keys.stored_key, auth_message.as_bytes());
