@@ -68,6 +68,7 @@ listen:
     request_handlers:
       /ws: ejabberd_http_ws
       /bosh: mod_bosh
+      /api: mod_http_api
 
 auth_method: internal
 # passwd is a disc_only_copies (DETS) table; ejabberd keeps an ETS cache of 1000 entries
@@ -108,6 +109,15 @@ api_permissions:
       - ejabberd_ctl
     who: all
     what: "*"
+  # The load generator's http scenario: one read-only command, from loopback, no auth
+  # (Basic auth against SCRAM-stored accounts would cost a PBKDF2 per request).
+  "bench http api":
+    from:
+      - mod_http_api
+    who:
+      ip: 127.0.0.1/8
+    what:
+      - connected_users_number
 
 shaper:
   normal:
@@ -124,6 +134,7 @@ shaper_rules:
 modules:
   mod_bosh: {}
   mod_disco: {}
+  mod_http_api: {}
   mod_offline:
     access_max_user_messages: max_user_offline_messages
   mod_ping: {}

@@ -1,4 +1,4 @@
-//! `all`: every scenario against meerkat (and, once wired, the peers), one after the
+//! `all`: every scenario against meerkat and the peers asked for, one after the
 //! other, each on a freshly started server; writes `bench/results/<date>.md` (summary
 //! table, targets, every scenario's section) and `bench/results/<date>.json`.
 
@@ -29,8 +29,8 @@ pub struct Args {
     /// login-scram, login-plain, http.
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
-    /// Peers to run as well (ejabberd, prosody). Not wired yet: their columns say
-    /// "not run".
+    /// Peers to run as well, after meerkat: ejabberd, prosody (through the scripts in
+    /// --peers-dir, as root; the first run installs the Debian packages).
     #[arg(long, value_delimiter = ',')]
     pub peers: Vec<String>,
     /// Idle WebSocket sessions (scenario 1).
@@ -216,8 +216,12 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
     }
     let machine = Machine::probe();
     let started = Instant::now();
-    let meerkat = common.launcher();
-    let launchers: Vec<&dyn Launcher> = vec![&meerkat];
+    let mut launchers: Vec<Box<dyn Launcher>> = vec![common.launcher_for("meerkat")?];
+    for p in PEERS {
+        if args.peers.iter().any(|a| a == p) {
+            launchers.push(common.launcher_for(p)?);
+        }
+    }
     let jobs: Vec<Job> = jobs(args)
         .into_iter()
         .filter(|j| !args.skip.contains(&j.key()))
@@ -226,9 +230,17 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
     let mut failures: Vec<Failed> = Vec::new();
     for launcher in &launchers {
         for job in &jobs {
+            if matches!(job, Job::Http(_)) && !launcher.has_http_api() {
+                progress.note(format!(
+                    "=== {}: {} has no HTTP API, skipped",
+                    job.key(),
+                    launcher.name()
+                ));
+                continue;
+            }
             progress.note(format!("=== {} on {}", job.key(), launcher.name()));
             let t0 = Instant::now();
-            match job.run(common, *launcher, progress).await {
+            match job.run(common, launcher.as_ref(), progress).await {
                 Ok(o) => {
                     progress.note(format!(
                         "=== {} on {} done in {:.0} s",
@@ -357,44 +369,92 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
     Ok(md)
 }
 
+/// Whether a ratio meerkat ÷ best peer meets a target.
+type RatioTest = fn(f64) -> bool;
+
+/// Issue 7's targets relative to the best peer: row key, text, and the test on the
+/// ratio meerkat ÷ best peer.
+const RELATIVE_TARGETS: [(&str, &str, RatioTest); 3] = [
+    ("route-max-rate", "≥ 3× the best peer (issue 7)", |r| {
+        r >= 3.0
+    }),
+    ("ws-idle-kib", "≤ ⅓ of the best peer (issue 7)", |r| {
+        r <= 1.0 / 3.0
+    }),
+    ("bosh-idle-kib", "≤ ⅓ of the best peer (issue 7)", |r| {
+        r <= 1.0 / 3.0
+    }),
+];
+
+/// Rows without a meaningful ratio: a change in percent (it can be negative), and the
+/// plain actix-web baseline, which is the same program in every server's run (its
+/// figures there show how busy the machine was).
+const NO_RATIO: [&str; 3] = ["ws-idle-recovery", "http-hello-rate", "http-hello-p99"];
+
+/// `server`'s row `key`, if it ran.
+fn row<'a>(outcomes: &'a [Outcome], server: &str, key: &str) -> Option<&'a Row> {
+    outcomes
+        .iter()
+        .filter(|o| o.server == server)
+        .flat_map(|o| o.rows.iter())
+        .find(|r| r.key == key)
+}
+
+/// The best peer figure on `r`'s row, that peer and its row.
+fn best_peer<'a>(outcomes: &'a [Outcome], r: &Row) -> Option<(f64, &'static str, &'a Row)> {
+    if NO_RATIO.contains(&r.key.as_str()) {
+        return None;
+    }
+    PEERS
+        .iter()
+        .filter_map(|p| {
+            let pr = row(outcomes, p, &r.key)?;
+            Some((pr.value?, *p, pr))
+        })
+        .reduce(|a, b| {
+            let b_better = match r.better {
+                Better::Higher => b.0 > a.0,
+                Better::Lower => b.0 < a.0,
+            };
+            if b_better { b } else { a }
+        })
+}
+
+/// meerkat ÷ the best peer on `r`'s row.
+fn ratio(outcomes: &[Outcome], r: &Row) -> Option<f64> {
+    match (r.value, best_peer(outcomes, r)) {
+        (Some(v), Some((b, _, _))) if b != 0.0 => Some(v / b),
+        _ => None,
+    }
+}
+
 /// `scenario | meerkat | ejabberd | prosody | ratio`.
 fn summary(outcomes: &[Outcome], failures: &[Failed], peers_asked: &[String]) -> String {
     let mut md = String::from(
-        "## Summary\n\nRatio = meerkat ÷ the best peer on that row (for rows where lower is better, below 1 is better). A peer column says \"not run\" until the peers are wired in.\n\n| scenario | meerkat | ejabberd | prosody | ratio |\n|---|---|---|---|---|\n",
+        "## Summary\n\nRatio = meerkat ÷ the best peer on that row (↑: higher is better, so above 1 is better; ↓: lower is better, so below 1 is better). \"not run\": the peer was not asked for (`--peers`); \"n/a\": the peer has nothing comparable (e.g. Prosody ships no HTTP admin API).\n\n| scenario | meerkat | ejabberd | prosody | ratio |\n|---|---|---|---|---|\n",
     );
-    let ours: Vec<&Row> = outcomes
+    let cell = |peer: &str, r: &Row| -> String {
+        if let Some(pr) = row(outcomes, peer, &r.key) {
+            return pr.shown.clone();
+        }
+        if !peers_asked.iter().any(|p| p == peer) {
+            return "not run".into();
+        }
+        let scenario_failed = failures
+            .iter()
+            .any(|f| f.server == peer && r.key.starts_with(&f.key));
+        if scenario_failed {
+            "failed (see below)".into()
+        } else {
+            "n/a".into()
+        }
+    };
+    for r in outcomes
         .iter()
         .filter(|o| o.server == "meerkat")
         .flat_map(|o| o.rows.iter())
-        .collect();
-    let peer_cell = |peer: &str, key: &str| -> (String, Option<f64>) {
-        let row = outcomes
-            .iter()
-            .filter(|o| o.server == peer)
-            .flat_map(|o| o.rows.iter())
-            .find(|r| r.key == key);
-        match row {
-            Some(r) => (r.shown.clone(), r.value),
-            None if peers_asked.iter().any(|p| p == peer) => {
-                ("not run (launcher not wired yet)".into(), None)
-            }
-            None => ("not run".into(), None),
-        }
-    };
-    for r in ours {
-        let cells: Vec<(String, Option<f64>)> =
-            PEERS.iter().map(|p| peer_cell(p, &r.key)).collect();
-        let best = cells
-            .iter()
-            .filter_map(|(_, v)| *v)
-            .reduce(|a, b| match r.better {
-                Better::Higher => a.max(b),
-                Better::Lower => a.min(b),
-            });
-        let ratio = match (r.value, best) {
-            (Some(v), Some(b)) if b != 0.0 => format!("{:.2}", v / b),
-            _ => "–".into(),
-        };
+    {
+        let ratio = ratio(outcomes, r).map_or_else(|| "–".into(), |x| format!("{x:.2}"));
         let arrow = match r.better {
             Better::Higher => "↑",
             Better::Lower => "↓",
@@ -402,7 +462,10 @@ fn summary(outcomes: &[Outcome], failures: &[Failed], peers_asked: &[String]) ->
         let _ = writeln!(
             md,
             "| {} {arrow} | {} | {} | {} | {ratio} |",
-            r.label, r.shown, cells[0].0, cells[1].0
+            r.label,
+            r.shown,
+            cell(PEERS[0], r),
+            cell(PEERS[1], r)
         );
     }
     for f in failures.iter().filter(|f| f.server == "meerkat") {
@@ -414,19 +477,29 @@ fn summary(outcomes: &[Outcome], failures: &[Failed], peers_asked: &[String]) ->
 /// The targets the issues set, and whether meerkat meets them.
 fn targets(outcomes: &[Outcome]) -> String {
     let mut md = String::from("\n## Targets\n\n| target | figure | met |\n|---|---|---|\n");
-    for r in outcomes
+    let ours: Vec<&Row> = outcomes
         .iter()
         .filter(|o| o.server == "meerkat")
         .flat_map(|o| o.rows.iter())
-    {
+        .collect();
+    for r in &ours {
         if let Some((text, met)) = &r.target {
-            let verdict = match met {
-                Some(true) => "yes",
-                Some(false) => "**no**",
-                None => "needs the peers",
-            };
+            let verdict = if *met { "yes" } else { "**no**" };
             let _ = writeln!(md, "| {}: {text} | {} | {verdict} |", r.label, r.shown);
         }
+    }
+    for (key, text, test) in RELATIVE_TARGETS {
+        let Some(r) = ours.iter().find(|r| r.key == key) else {
+            continue;
+        };
+        let (figure, verdict) = match (ratio(outcomes, r), best_peer(outcomes, r)) {
+            (Some(x), Some((_, peer, pr))) => (
+                format!("{} vs {peer} {}: {x:.2}×", r.shown, pr.shown),
+                if test(x) { "yes" } else { "**no**" },
+            ),
+            _ => (r.shown.clone(), "needs the peers (`--peers`)"),
+        };
+        let _ = writeln!(md, "| {}: {text} | {figure} | {verdict} |", r.label);
     }
     md
 }

@@ -12,10 +12,10 @@ use crate::client::Mechanism;
 use crate::common::{self, Common};
 use crate::logins::{self, Opts};
 use crate::progress::Progress;
-use crate::report::{Better, Outcome, Row, kib, mib, round1};
+use crate::report::{Better, Outcome, PerSession, Row, kib, mib, round1};
 use crate::server::{self, Rss};
 use crate::target::{Launcher, Target};
-use crate::ws_idle::{MAX_SESSIONS, per_session};
+use crate::ws_idle::MAX_SESSIONS;
 use serde_json::json;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -145,9 +145,14 @@ pub async fn run(
 
 fn report(args: &Args, common: &Common, t: &Target, m: &Measured) -> Outcome {
     let n = m.logged_in;
-    let rss_per = per_session(m.with_sessions.total, m.baseline.total, n);
-    let anon_per = per_session(m.with_sessions.anon, m.baseline.anon, n);
-    let slab_per = per_session(m.slab_with_sessions, m.baseline_slab, n);
+    let mem = PerSession::new(
+        &m.baseline,
+        &m.with_sessions,
+        m.baseline_slab,
+        m.slab_with_sessions,
+        n,
+    );
+    let rss_per = mem.rss;
     let held = m.sockets_with_sessions.saturating_sub(m.baseline_sockets);
     let mech = args.mechanism.sasl_name();
     let mut md = String::new();
@@ -184,27 +189,7 @@ fn report(args: &Args, common: &Common, t: &Target, m: &Measured) -> Outcome {
         "| sessions that stopped holding before the reading | {} |",
         m.holders_ended
     );
-    let _ = writeln!(
-        md,
-        "| server VmRSS at start (baseline) | {} |",
-        mib(m.baseline.total)
-    );
-    let _ = writeln!(
-        md,
-        "| server VmRSS with sessions | {} |",
-        mib(m.with_sessions.total)
-    );
-    let _ = writeln!(
-        md,
-        "| **VmRSS delta / session** | **{} KiB** |",
-        kib(rss_per)
-    );
-    let _ = writeln!(md, "| RssAnon delta / session | {} KiB |", kib(anon_per));
-    let _ = writeln!(
-        md,
-        "| kernel slab delta / session (system-wide, both socket ends; NOT in RSS) | {} KiB |",
-        kib(slab_per)
-    );
+    mem.table_rows(&mut md, &m.baseline, &m.with_sessions);
     let json = json!({
         "scenario": "bosh-idle",
         "server": t.name,
@@ -220,8 +205,8 @@ fn report(args: &Args, common: &Common, t: &Target, m: &Measured) -> Outcome {
         "baseline_rss_kib": m.baseline.total,
         "rss_with_sessions_kib": m.with_sessions.total,
         "rss_per_session_kib": round1(rss_per),
-        "rss_anon_per_session_kib": round1(anon_per),
-        "kernel_slab_per_session_kib": round1(slab_per),
+        "rss_anon_per_session_kib": round1(mem.anon),
+        "kernel_slab_per_session_kib": round1(mem.slab),
     });
     let rows = vec![
         Row::new(

@@ -2,6 +2,7 @@
 //! rules of performance-anchors.md (server on CPU 0, load generator on CPU 1).
 
 use crate::meerkat::Meerkat;
+use crate::peer::Peer;
 use crate::progress::Progress;
 use crate::report::mib;
 use crate::server;
@@ -12,6 +13,13 @@ use std::time::Duration;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Common {
+    /// The server under test for a single scenario: meerkat, ejabberd or prosody (the
+    /// peers through their scripts in --peers-dir). `all` takes --peers instead.
+    #[arg(long, default_value = "meerkat", global = true, value_parser = ["meerkat", "ejabberd", "prosody"])]
+    pub target: String,
+    /// Where the peers' scripts are (`<peer>.sh setup|users N|start|status|stop`).
+    #[arg(long, default_value = "bench/peers", global = true)]
+    pub peers_dir: PathBuf,
     /// The meerkat binary to test.
     #[arg(long, default_value = "target/release/meerkat", global = true)]
     pub server_bin: PathBuf,
@@ -33,12 +41,21 @@ pub struct Common {
 }
 
 impl Common {
-    /// The server under test. Peers (ejabberd, Prosody) plug in here as other
-    /// [`Launcher`]s.
-    pub fn launcher(&self) -> Meerkat {
-        Meerkat {
-            bin: self.server_bin.clone(),
-        }
+    /// The launcher of `name`: meerkat, or a peer (ejabberd, prosody) through its script.
+    pub fn launcher_for(&self, name: &str) -> anyhow::Result<Box<dyn Launcher>> {
+        Ok(match name {
+            "meerkat" => Box::new(Meerkat {
+                bin: self.server_bin.clone(),
+            }),
+            "ejabberd" => Box::new(Peer::new("ejabberd", self.peers_dir.clone())),
+            "prosody" => Box::new(Peer::new("prosody", self.peers_dir.clone())),
+            other => anyhow::bail!("unknown server {other:?}: meerkat, ejabberd or prosody"),
+        })
+    }
+
+    /// The server under test of a single scenario (`--target`).
+    pub fn launcher(&self) -> anyhow::Result<Box<dyn Launcher>> {
+        self.launcher_for(&self.target)
     }
 
     pub fn pinning(&self) -> String {

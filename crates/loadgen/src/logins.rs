@@ -4,7 +4,7 @@ use crate::bosh::Bosh;
 use crate::client::{Login, Mechanism, Session};
 use crate::common::Common;
 use crate::progress::Progress;
-use crate::target::{Target, Users};
+use crate::target::{Endpoint, Target, Users};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,34 +51,10 @@ pub async fn ws(
     progress: &Progress,
 ) -> anyhow::Result<Batch<Session>> {
     let ep = t.ws()?;
-    let total = users.len();
-    let done = Arc::new(AtomicUsize::new(0));
-    progress.phase("WS login", total, done.clone(), Some(t.pid));
-    let started = Instant::now();
-    let results: Vec<(usize, anyhow::Result<Session>)> = futures_util::stream::iter(users)
-        .map(|i| {
-            let done = done.clone();
-            async move {
-                let (user, password) = Users::credentials(i);
-                let login = Login {
-                    server: ep.addr,
-                    path: &ep.path,
-                    source: o.common.source(i),
-                    domain: &t.domain,
-                    user: &user,
-                    password: &password,
-                    mechanism: o.mechanism,
-                    roster: o.roster,
-                };
-                let r = Session::login(&login).await;
-                done.fetch_add(1, Ordering::Relaxed);
-                (i, r)
-            }
-        })
-        .buffer_unordered(o.concurrency.max(1))
-        .collect()
-        .await;
-    Ok(split(results, started, progress))
+    Ok(batch(t, ep, "WS login", users, o, progress, async |_, l| {
+        Session::login(l).await
+    })
+    .await)
 }
 
 /// Logs in `users` (1-based user numbers) over BOSH. `then` gets each session as soon as
@@ -93,17 +69,35 @@ pub async fn bosh<T>(
     then: impl Fn(usize, Bosh) -> T,
 ) -> anyhow::Result<Batch<T>> {
     let ep = t.bosh()?;
-    let total = users.len();
-    let done = Arc::new(AtomicUsize::new(0));
-    progress.phase("BOSH login", total, done.clone(), Some(t.pid));
-    let started = Instant::now();
     let then = &then;
+    Ok(
+        batch(t, ep, "BOSH login", users, o, progress, async |i, l| {
+            Bosh::login(l).await.map(|b| then(i, b))
+        })
+        .await,
+    )
+}
+
+/// Runs `login` for every user, `o.concurrency` at a time, with a progress line.
+async fn batch<T>(
+    t: &Target,
+    ep: &Endpoint,
+    phase: &str,
+    users: Vec<usize>,
+    o: &Opts<'_>,
+    progress: &Progress,
+    login: impl AsyncFn(usize, &Login<'_>) -> anyhow::Result<T>,
+) -> Batch<T> {
+    let done = Arc::new(AtomicUsize::new(0));
+    progress.phase(phase, users.len(), done.clone(), Some(t.pid));
+    let started = Instant::now();
+    let login = &login;
     let results: Vec<(usize, anyhow::Result<T>)> = futures_util::stream::iter(users)
         .map(|i| {
             let done = done.clone();
             async move {
                 let (user, password) = Users::credentials(i);
-                let login = Login {
+                let l = Login {
                     server: ep.addr,
                     path: &ep.path,
                     source: o.common.source(i),
@@ -113,7 +107,7 @@ pub async fn bosh<T>(
                     mechanism: o.mechanism,
                     roster: o.roster,
                 };
-                let r = Bosh::login(&login).await.map(|b| then(i, b));
+                let r = login(i, &l).await;
                 done.fetch_add(1, Ordering::Relaxed);
                 (i, r)
             }
@@ -121,7 +115,7 @@ pub async fn bosh<T>(
         .buffer_unordered(o.concurrency.max(1))
         .collect()
         .await;
-    Ok(split(results, started, progress))
+    split(results, started, progress)
 }
 
 fn split<T>(

@@ -14,6 +14,7 @@ mod login;
 mod logins;
 mod meerkat;
 mod messaging;
+mod peer;
 mod progress;
 mod report;
 mod route;
@@ -75,14 +76,15 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         let progress = Progress::start();
         let common = &cli.common;
-        let launcher = common.launcher();
+        let launcher = common.launcher()?;
+        let launcher = launcher.as_ref();
         let result = match &cli.scenario {
-            Scenario::WsIdle(a) => ws_idle::run(a, common, &launcher, &progress).await,
-            Scenario::BoshIdle(a) => bosh_idle::run(a, common, &launcher, &progress).await,
-            Scenario::Route(a) => route::run(a, common, &launcher, &progress).await,
-            Scenario::Latency(a) => latency::run(a, common, &launcher, &progress).await,
-            Scenario::Login(a) => login::run(a, common, &launcher, &progress).await,
-            Scenario::Http(a) => http_bench::run(a, common, &launcher, &progress).await,
+            Scenario::WsIdle(a) => ws_idle::run(a, common, launcher, &progress).await,
+            Scenario::BoshIdle(a) => bosh_idle::run(a, common, launcher, &progress).await,
+            Scenario::Route(a) => route::run(a, common, launcher, &progress).await,
+            Scenario::Latency(a) => latency::run(a, common, launcher, &progress).await,
+            Scenario::Login(a) => login::run(a, common, launcher, &progress).await,
+            Scenario::Http(a) => http_bench::run(a, common, launcher, &progress).await,
             Scenario::All(a) => {
                 let md = all::run(a, common, &progress).await;
                 progress.stop();

@@ -1,7 +1,9 @@
 //! What a scenario hands back (a Markdown section, a JSON value and headline rows for
 //! the summary table), formatting helpers, and the description of the machine.
 
+use crate::server::Rss;
 use serde_json::json;
+use std::fmt::Write as _;
 use std::process::Command;
 
 /// KiB with one decimal.
@@ -20,6 +22,51 @@ pub fn round1(x: f64) -> f64 {
 
 pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Memory per idle session: the VmRSS, RssAnon and kernel slab deltas over a baseline,
+/// divided by the sessions.
+pub struct PerSession {
+    pub rss: f64,
+    pub anon: f64,
+    pub slab: f64,
+}
+
+impl PerSession {
+    /// `with` and `slab_with` read with `n` sessions, against the baselines.
+    pub fn new(baseline: &Rss, with: &Rss, baseline_slab: u64, slab_with: u64, n: usize) -> Self {
+        PerSession {
+            rss: per_session(with.total, baseline.total, n),
+            anon: per_session(with.anon, baseline.anon, n),
+            slab: per_session(slab_with, baseline_slab, n),
+        }
+    }
+
+    /// The memory lines of a scenario's `| metric | value |` table.
+    pub fn table_rows(&self, md: &mut String, baseline: &Rss, with: &Rss) {
+        let _ = writeln!(
+            md,
+            "| server VmRSS at start (baseline) | {} |",
+            mib(baseline.total)
+        );
+        let _ = writeln!(md, "| server VmRSS with sessions | {} |", mib(with.total));
+        let _ = writeln!(
+            md,
+            "| **VmRSS delta / session** | **{} KiB** |",
+            kib(self.rss)
+        );
+        let _ = writeln!(md, "| RssAnon delta / session | {} KiB |", kib(self.anon));
+        let _ = writeln!(
+            md,
+            "| kernel slab delta / session (system-wide, both socket ends; NOT in RSS) | {} KiB |",
+            kib(self.slab)
+        );
+    }
+}
+
+/// KiB per session between two readings.
+pub fn per_session(after: u64, before: u64, n: usize) -> f64 {
+    (after as f64 - before as f64) / n.max(1) as f64
 }
 
 /// Which direction is good for a headline figure.
@@ -41,9 +88,9 @@ pub struct Row {
     /// How to show it.
     pub shown: String,
     pub better: Better,
-    /// The target, if the issue sets one: description and whether `value` meets it
-    /// (None: the target is relative to the peers and needs their figures).
-    pub target: Option<(String, Option<bool>)>,
+    /// The absolute target, if an issue sets one: description and whether `value` meets
+    /// it. (Targets relative to the peers are judged by `all`, which has their rows.)
+    pub target: Option<(String, bool)>,
 }
 
 impl Row {
@@ -66,13 +113,7 @@ impl Row {
 
     /// Sets the target: `met` says whether the value meets it.
     pub fn target(mut self, text: impl Into<String>, met: bool) -> Row {
-        self.target = Some((text.into(), Some(met)));
-        self
-    }
-
-    /// Sets a target that is relative to the peers (judged once they have run).
-    pub fn relative_target(mut self, text: impl Into<String>) -> Row {
-        self.target = Some((text.into(), None));
+        self.target = Some((text.into(), met));
         self
     }
 }

@@ -137,6 +137,10 @@ pub trait RunningServer: Send {
 pub trait Launcher: Sync {
     /// The table column: "meerkat", "ejabberd", "prosody".
     fn name(&self) -> &'static str;
+    /// Whether the server has an HTTP API for the `http` scenario.
+    fn has_http_api(&self) -> bool {
+        true
+    }
     fn start<'a>(
         &'a self,
         spec: &'a StartSpec,

@@ -10,7 +10,7 @@ use crate::client::{Mechanism, Session};
 use crate::common::{self, Common};
 use crate::logins::{self, Opts};
 use crate::progress::Progress;
-use crate::report::{Better, Outcome, Row, kib, mib, round1};
+use crate::report::{Better, Outcome, PerSession, Row, kib, mib, per_session, round1};
 use crate::server::{self, Rss};
 use crate::target::{Launcher, RunningServer, Target};
 use futures_util::StreamExt;
@@ -158,10 +158,6 @@ async fn run_cycle(
 }
 
 /// Per-session delta in KiB.
-pub fn per_session(after: u64, before: u64, n: usize) -> f64 {
-    (after as f64 - before as f64) / n.max(1) as f64
-}
-
 fn pct(value: u64, reference: u64) -> f64 {
     (value as f64 - reference as f64) * 100.0 / reference.max(1) as f64
 }
@@ -176,9 +172,14 @@ fn report(
 ) -> Outcome {
     let first = &cycles[0];
     let n = first.logged_in;
-    let rss_per = per_session(first.with_sessions.total, baseline.total, n);
-    let anon_per = per_session(first.with_sessions.anon, baseline.anon, n);
-    let slab_per = per_session(first.slab_with_sessions, baseline_slab, n);
+    let mem = PerSession::new(
+        &baseline,
+        &first.with_sessions,
+        baseline_slab,
+        first.slab_with_sessions,
+        n,
+    );
+    let rss_per = mem.rss;
     let mech = args.mechanism.sasl_name();
     let mut md = String::new();
     let _ = writeln!(
@@ -209,27 +210,7 @@ fn report(
         first.login_secs,
         n as f64 / first.login_secs
     );
-    let _ = writeln!(
-        md,
-        "| server VmRSS at start (baseline) | {} |",
-        mib(baseline.total)
-    );
-    let _ = writeln!(
-        md,
-        "| server VmRSS with sessions | {} |",
-        mib(first.with_sessions.total)
-    );
-    let _ = writeln!(
-        md,
-        "| **VmRSS delta / session** | **{} KiB** |",
-        kib(rss_per)
-    );
-    let _ = writeln!(md, "| RssAnon delta / session | {} KiB |", kib(anon_per));
-    let _ = writeln!(
-        md,
-        "| kernel slab delta / session (system-wide, both socket ends; NOT in RSS) | {} KiB |",
-        kib(slab_per)
-    );
+    mem.table_rows(&mut md, &baseline, &first.with_sessions);
     let _ = writeln!(
         md,
         "\nMemory after connect/disconnect cycles (baseline {}):\n",
@@ -266,8 +247,8 @@ fn report(
         "baseline_rss_kib": baseline.total,
         "baseline_rss_anon_kib": baseline.anon,
         "rss_per_session_kib": round1(rss_per),
-        "rss_anon_per_session_kib": round1(anon_per),
-        "kernel_slab_per_session_kib": round1(slab_per),
+        "rss_anon_per_session_kib": round1(mem.anon),
+        "kernel_slab_per_session_kib": round1(mem.slab),
         "cycles": cycles.iter().map(|c| json!({
             "logged_in": c.logged_in,
             "failed": c.failed,
