@@ -47,6 +47,12 @@ enum Command {
     },
 }
 
+/// jemalloc with a background purge thread (options in .cargo/config.toml): memory freed
+/// when sessions end goes back to the OS within seconds; glibc malloc keeps it.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
