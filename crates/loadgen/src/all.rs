@@ -170,13 +170,14 @@ fn jobs(args: &Args) -> Vec<Job> {
         }),
         Job::Route(route::Args {
             users: 1_000,
-            // Issue 7's rates, and more to find the ceiling when 20,000 is sustained (the
-            // run stops at the first rate that is not).
+            // Rising rates, finer where the peers' ceilings lie (the run stops at the first
+            // rate that is not sustained).
             rates: if q {
                 vec![1_000, 5_000]
             } else {
                 vec![
-                    1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000,
+                    1_000, 2_000, 5_000, 10_000, 12_500, 15_000, 17_500, 20_000, 25_000, 30_000,
+                    35_000, 40_000, 45_000, 50_000, 55_000, 60_000, 70_000,
                 ]
             },
             duration,
@@ -431,7 +432,7 @@ fn ratio(outcomes: &[Outcome], r: &Row) -> Option<f64> {
 /// `scenario | meerkat | ejabberd | prosody | ratio`.
 fn summary(outcomes: &[Outcome], failures: &[Failed], peers_asked: &[String]) -> String {
     let mut md = String::from(
-        "## Summary\n\nRatio = meerkat ÷ the best peer on that row (↑: higher is better, so above 1 is better; ↓: lower is better, so below 1 is better). \"not run\": the peer was not asked for (`--peers`); \"n/a\": the peer has nothing comparable (e.g. Prosody ships no HTTP admin API).\n\n| scenario | meerkat | ejabberd | prosody | ratio |\n|---|---|---|---|---|\n",
+        "## Summary\n\nRatio = meerkat ÷ the best peer on that row (↑: higher is better, so above 1 is better; ↓: lower is better, so below 1 is better). \"not run\": the peer was not asked for (`--peers`); \"n/a\": the peer has nothing comparable (Prosody ships no HTTP admin API). Row 6 on ejabberd is `mod_http_api` `connected_users_number` without authentication, in the row of GraphQL `countSessions`. The actix-web hello is the same program in every server's run: a gauge of how busy the machine was.\n\n| scenario | meerkat | ejabberd | prosody | ratio |\n|---|---|---|---|---|\n",
     );
     let cell = |peer: &str, r: &Row| -> String {
         if let Some(pr) = row(outcomes, peer, &r.key) {
