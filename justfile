@@ -32,7 +32,7 @@ ci:
 
 # Every benchmark scenario against meerkat (issue 7; about 10 minutes, needs 2 CPUs);
 # writes bench/results/<date>.md and .json. ARGS go to `meerkat-loadgen all`, e.g. --quick,
-# or --peers ejabberd,prosody for the side-by-side run (as root; about 45 minutes).
+# or --peers ejabberd,prosody for the side-by-side run (as root; about 30 minutes).
 bench *ARGS:
     cargo build --release -p meerkat -p meerkat-loadgen
     target/release/meerkat-loadgen all {{ARGS}}

@@ -327,7 +327,10 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
     md.push_str(&summary(&outcomes, &failures, &args.peers));
     md.push_str(&targets(&outcomes));
 
-    let _ = writeln!(md, "\n## Reproduce one scenario\n");
+    let _ = writeln!(
+        md,
+        "\n## Reproduce one scenario\n\nAgainst a peer: add `--target ejabberd` or `--target prosody`.\n"
+    );
     for job in &jobs {
         let _ = writeln!(md, "- {}: `{}`", job.key(), job.command());
     }

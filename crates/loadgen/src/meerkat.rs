@@ -284,7 +284,7 @@ impl Launcher for Meerkat {
                 },
                 scram_iterations: SCRAM_ITERATIONS,
                 config_summary: format!(
-                    "{}: one client listener (WebSocket {WS_PATH}, BOSH {BOSH_PATH}) and one admin GraphQL listener on 127.0.0.1, `num_acceptors = 1`, no connection limit, SCRAM-SHA-256 keys ({SCRAM_ITERATIONS} iterations), modules disco, roster, presence, offline, ping, `[services.service_bosh]` defaults, loglevel warning",
+                    "{}: one client listener (WebSocket {WS_PATH}, BOSH {BOSH_PATH}) and one admin GraphQL listener on 127.0.0.1, `num_acceptors = 1`, no connection limit, SCRAM-SHA-256 keys ({SCRAM_ITERATIONS} iterations), modules disco, roster, presence, offline, ping, `[services.service_bosh]` defaults, loglevel warning; allocator as built (the default features: jemalloc with background purging)",
                     self.bin.display()
                 ),
             };
