@@ -78,6 +78,9 @@ fn idle_bosh_sessions_hold_one_request_each() {
     assert_eq!(r["holders_ended"], 0, "{r}");
 }
 
+/// Timing options of the messaging scenarios: 1 s measured, 5 s at most to drain.
+const SHORT_RUN: [&str; 6] = ["--duration", "1", "--warmup", "0.5", "--drain", "5"];
+
 /// Every scheduled message arrives once, at the right user, over both transports.
 #[test]
 fn latency_runs_deliver_every_message_once() {
@@ -90,13 +93,11 @@ fn latency_runs_deliver_every_message_once() {
             "9",
             "--rate",
             "40",
-            "--duration",
-            "1",
-            "--warmup",
-            "0.5",
-            "--drain",
-            "5",
-        ]);
+        ]
+        .iter()
+        .chain(&SHORT_RUN)
+        .copied()
+        .collect::<Vec<_>>());
         let step = &r["step"];
         assert!(step["scheduled"].as_u64().unwrap_or(0) > 0, "{r}");
         assert_eq!(step["delivered"], step["scheduled"], "{transport}: {r}");
@@ -108,19 +109,11 @@ fn latency_runs_deliver_every_message_once() {
 
 #[test]
 fn route_reports_the_highest_sustained_rate_it_tried() {
-    let r = run(&[
-        "route",
-        "--users",
-        "9",
-        "--rates",
-        "30",
-        "--duration",
-        "1",
-        "--warmup",
-        "0.5",
-        "--drain",
-        "5",
-    ]);
+    let r = run(&["route", "--users", "9", "--rates", "30"]
+        .iter()
+        .chain(&SHORT_RUN)
+        .copied()
+        .collect::<Vec<_>>());
     let steps = r["steps"].as_array().expect("steps");
     assert_eq!(steps.len(), 1, "{r}");
     assert_eq!(steps[0]["delivered"], steps[0]["scheduled"], "{r}");
