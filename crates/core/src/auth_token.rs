@@ -21,6 +21,7 @@
 
 use crate::Server;
 use crate::store::StoreError;
+use crate::util::hex;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha384;
 use xmpp::BareJid;
@@ -132,10 +133,6 @@ fn hmac384(key: &[u8], parts: &[&[u8]]) -> Option<Hmac<Sha384>> {
         mac.update(p);
     }
     Some(mac)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

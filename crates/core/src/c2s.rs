@@ -261,11 +261,13 @@ impl C2s {
             self.lang = lang;
         }
         let requested = open.to.as_deref().map(str::to_lowercase);
-        if let Some(to) = &requested
-            && self.server.is_served_domain(to)
-        {
+        // Looked up once: the domain's host type names its metric handles.
+        let host_type = requested
+            .as_deref()
+            .and_then(|to| self.server.host_type_of(to));
+        if let (Some(to), Some(host_type)) = (&requested, &host_type) {
             self.domain = to.clone();
-            self.metrics = self.server.domain_metrics(to).clone();
+            self.metrics = self.server.metrics().host(host_type).clone();
         }
         self.open_reply();
         if open.version.as_deref() != Some("1.0") {
@@ -273,9 +275,8 @@ impl C2s {
                 .stream_error(cond_stream::UNSUPPORTED_VERSION, None)
                 .await;
         }
-        match requested {
-            Some(d) if self.server.is_served_domain(&d) => {}
-            _ => return self.stream_error(cond_stream::HOST_UNKNOWN, None).await,
+        if host_type.is_none() {
+            return self.stream_error(cond_stream::HOST_UNKNOWN, None).await;
         }
         match std::mem::replace(&mut self.state, State::Closed) {
             State::WaitOpen | State::WaitAuth(_) => {
@@ -413,9 +414,8 @@ impl C2s {
                     }
                     SaslMechanism::Oauth => {
                         let start = std::time::Instant::now();
-                        let metrics = self.metrics.clone();
                         if self.sasl_oauth(&data).await {
-                            metrics.auth.authorize.since(start);
+                            self.metrics.auth.authorize.since(start);
                         }
                     }
                 }

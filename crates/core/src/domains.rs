@@ -30,7 +30,13 @@ impl Server {
     /// Whether `domain` (nameprepped, lower case) is served: a static host, or an enabled
     /// dynamic domain of a configured host type.
     pub fn is_served_domain(&self, domain: &str) -> bool {
-        self.host_type_of(domain).is_some()
+        // On the per-stanza path (the router): no allocation, and no lock for static hosts.
+        self.config().is_local_domain(domain)
+            || self
+                .domains()
+                .read()
+                .get(domain)
+                .is_some_and(|d| self.is_served_dynamic(d))
     }
 
     /// The host type of a served domain (a static host is its own host type).
@@ -40,13 +46,20 @@ impl Server {
         }
         let map = self.domains().read();
         let d = map.get(domain)?;
-        (d.status == DomainStatus::Enabled && self.is_dynamic_host_type(&d.host_type))
-            .then(|| d.host_type.clone())
+        self.is_served_dynamic(d).then(|| d.host_type.clone())
+    }
+
+    /// Whether a dynamic domain is served: enabled, with a configured host type.
+    fn is_served_dynamic(&self, d: &DynamicDomain) -> bool {
+        d.status == DomainStatus::Enabled && self.is_dynamic_host_type(&d.host_type)
     }
 
     /// The metric handles of a domain's host type (those of `host_type=""` when the
     /// domain is not served).
     pub fn domain_metrics(&self, domain: &str) -> &std::sync::Arc<crate::metrics::HostMetrics> {
+        if self.config().is_local_domain(domain) {
+            return self.metrics().host(domain);
+        }
         match self.host_type_of(domain) {
             Some(host_type) => self.metrics().host(&host_type),
             None => self.metrics().unknown_host(),

@@ -1,4 +1,4 @@
-//! Small helpers: random identifiers and XEP-0082 timestamps.
+//! Small helpers: hex, random identifiers and XEP-0082 timestamps.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -6,8 +6,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::fill(&mut buf[..]);
-    let mut s = String::with_capacity(bytes * 2);
-    for b in buf {
+    hex(&buf)
+}
+
+/// `bytes` as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
         s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
     }

@@ -208,7 +208,8 @@ pub fn start(listeners: Vec<Listener>, opts: &StartOptions) -> std::io::Result<R
                 .wrap(DefaultHeaders::new().add((header::SERVER, server_name.clone())));
             for m in services.iter() {
                 let svc = m.service.clone();
-                let metrics = m.metrics.clone();
+                // One per worker: cloning it per request is then no atomic shared by workers.
+                let metrics = std::rc::Rc::new(m.metrics.clone());
                 let mut scope = web::scope(&m.mount.path);
                 if let Some(host) = &m.mount.host {
                     scope = scope.guard(HostGuard(host.clone()));

@@ -3,29 +3,16 @@
 //! acknowledgements, pause, inactivity, long polling, chat with WebSocket users.
 
 use crate::bosh_client::{Bosh, client, is_terminate, post_raw};
-use crate::common::TestServer;
+use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER};
 use crate::ws_client::WsClient;
 use std::time::{Duration, Instant};
-use xmpp::{BareJid, Element, ns};
+use xmpp::{Element, ns};
 
 const DOMAIN: &str = "localhost";
 
 fn config(service: &str) -> String {
     format!(
-        "[general]
-hosts = [\"localhost\"]
-[auth.password]
-scram_iterations = 64
-[[listen.http]]
-port = 0
-ip_address = \"127.0.0.1\"
-[[listen.http.handlers.mod_bosh]]
-host = \"_\"
-path = \"/http-bind\"
-[[listen.http.handlers.mod_websockets]]
-host = \"_\"
-path = \"/ws-xmpp\"
-{service}
+        "{LOCALHOST_HTTP}{BOSH_HANDLER}{WS_HANDLER}{service}
 [modules.mod_roster]
 [modules.mod_presence]
 [modules.mod_offline]
@@ -42,19 +29,10 @@ struct Env {
 
 async fn env(service: &str, users: &[&str]) -> Env {
     let server = TestServer::start(&config(service)).await;
-    for u in users {
-        let jid = BareJid::new(&format!("{u}@{DOMAIN}")).unwrap();
-        server
-            .meerkat
-            .server
-            .register_user(&jid, &format!("{u}-pw"))
-            .await
-            .unwrap();
-    }
-    let port = server.addr(0).port();
+    server.register_users(users).await;
     Env {
-        bosh: format!("http://127.0.0.1:{port}/http-bind"),
-        ws: format!("ws://127.0.0.1:{port}/ws-xmpp"),
+        bosh: server.url(0, "/http-bind"),
+        ws: server.ws_url(0),
         server,
     }
 }

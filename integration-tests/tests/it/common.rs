@@ -3,9 +3,10 @@
 use listener_core::StartOptions;
 use meerkat::{Meerkat, load_config_str};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::Duration;
+use xmpp::BareJid;
 
 /// Path of a file under integration-tests/fixtures.
 pub fn fixture(rel: &str) -> PathBuf {
@@ -27,6 +28,21 @@ pub fn init_crypto() {
     });
 }
 
+/// Starts meerkat with `config` on the data directory `dir`.
+pub async fn boot(config: &str, dir: &Path) -> Meerkat {
+    init_crypto();
+    let loaded = load_config_str(config).unwrap_or_else(|d| panic!("test config rejected:\n{d}"));
+    let opts = StartOptions {
+        handle_signals: false,
+        shutdown_timeout: Duration::from_secs(1),
+        max_workers: 2,
+        ..StartOptions::default()
+    };
+    meerkat::start(loaded, dir, &opts)
+        .await
+        .expect("server starts")
+}
+
 /// A running server; stopped when dropped at the end of the test.
 pub struct TestServer {
     pub meerkat: Meerkat,
@@ -36,21 +52,8 @@ pub struct TestServer {
 impl TestServer {
     /// Starts meerkat with `config` (listeners should use `port = 0`).
     pub async fn start(config: &str) -> TestServer {
-        init_crypto();
-        let loaded = match load_config_str(config) {
-            Ok(l) => l,
-            Err(d) => panic!("test config rejected:\n{d}"),
-        };
         let data = tempfile::tempdir().expect("temp dir");
-        let opts = StartOptions {
-            handle_signals: false,
-            shutdown_timeout: Duration::from_secs(1),
-            max_workers: 2,
-            ..StartOptions::default()
-        };
-        let meerkat = meerkat::start(loaded, data.path(), &opts)
-            .await
-            .expect("server starts");
+        let meerkat = boot(config, data.path()).await;
         TestServer {
             meerkat,
             _data: data,
@@ -67,11 +70,57 @@ impl TestServer {
         format!("http://127.0.0.1:{}{path}", self.addr(i).port())
     }
 
+    /// `ws://127.0.0.1:<port>/ws-xmpp` for listener `i`.
+    pub fn ws_url(&self, i: usize) -> String {
+        format!("ws://127.0.0.1:{}/ws-xmpp", self.addr(i).port())
+    }
+
+    /// Registers the account `jid` (a bare JID).
+    pub async fn register(&self, jid: &str, password: &str) {
+        let jid = BareJid::new(jid).unwrap();
+        self.meerkat
+            .server
+            .register_user(&jid, password)
+            .await
+            .unwrap();
+    }
+
+    /// Registers `<name>@localhost` with password `<name>-pw` for each name.
+    pub async fn register_users(&self, names: &[&str]) {
+        for name in names {
+            self.register(&format!("{name}@localhost"), &format!("{name}-pw"))
+                .await;
+        }
+    }
+
     /// Stops every listener.
     pub async fn stop(&self) {
         self.meerkat.listeners.stop(false).await;
     }
 }
+
+/// The start of a one-host config: `localhost`, cheap SCRAM, and an HTTP listener on
+/// 127.0.0.1 (listener 0) whose handlers follow.
+pub const LOCALHOST_HTTP: &str = "[general]
+hosts = [\"localhost\"]
+[auth.password]
+scram_iterations = 64
+[[listen.http]]
+port = 0
+ip_address = \"127.0.0.1\"
+";
+
+/// The BOSH handler at `/http-bind`.
+pub const BOSH_HANDLER: &str = "[[listen.http.handlers.mod_bosh]]
+host = \"_\"
+path = \"/http-bind\"
+";
+
+/// The WebSocket handler at `/ws-xmpp` (its options may follow).
+pub const WS_HANDLER: &str = "[[listen.http.handlers.mod_websockets]]
+host = \"_\"
+path = \"/ws-xmpp\"
+";
 
 /// A reqwest client without connection reuse surprises.
 pub fn http() -> reqwest::Client {

@@ -2,8 +2,8 @@
 //! gating, domain-admin scoping, and each category's operations.
 
 use crate::common::{TestServer, http};
+use crate::ws_client::WsClient;
 use serde_json::{Value, json};
-use xmpp::BareJid;
 
 pub const DOMAIN: &str = "localhost";
 
@@ -33,7 +33,6 @@ pub struct Gql {
 }
 
 pub const ADMIN: usize = 0;
-#[allow(dead_code)] // used by the category tests
 pub const DOMAIN_ADMIN: usize = 1;
 pub const USER: usize = 2;
 pub const OPEN_ADMIN: usize = 3;
@@ -51,14 +50,9 @@ impl Gql {
     }
 
     pub async fn user(&self, name: &str, password: &str) -> String {
-        let jid = BareJid::new(&format!("{name}@{DOMAIN}")).unwrap();
-        self.server
-            .meerkat
-            .server
-            .register_user(&jid, password)
-            .await
-            .unwrap();
-        jid.to_string()
+        let jid = format!("{name}@{DOMAIN}");
+        self.server.register(&jid, password).await;
+        jid
     }
 
     /// POSTs a query; returns (status, body).
@@ -69,24 +63,112 @@ impl Gql {
         query: &str,
         vars: Value,
     ) -> (u16, Value) {
-        let mut r = http()
-            .post(self.url(listener))
-            .json(&json!({"query": query, "variables": vars}));
-        if let Some((u, p)) = creds {
-            r = r.basic_auth(u, Some(p));
-        }
-        let resp = r.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        post(&self.url(listener), creds, query, vars).await
     }
 
     /// An admin query with admin/secret.
     pub async fn admin(&self, query: &str, vars: Value) -> Value {
-        let (status, body) = self
-            .post(ADMIN, Some(("admin", "secret")), query, vars)
+        post_admin(&self.url(ADMIN), query, vars).await
+    }
+}
+
+/// Basic authentication with `creds`, if any.
+pub fn with_creds(
+    r: reqwest::RequestBuilder,
+    creds: Option<(&str, &str)>,
+) -> reqwest::RequestBuilder {
+    match creds {
+        Some((u, p)) => r.basic_auth(u, Some(p)),
+        None => r,
+    }
+}
+
+/// POSTs a query to a GraphQL endpoint; returns (status, body).
+pub async fn post(
+    url: &str,
+    creds: Option<(&str, &str)>,
+    query: &str,
+    vars: Value,
+) -> (u16, Value) {
+    let r = http()
+        .post(url)
+        .json(&json!({"query": query, "variables": vars}));
+    let resp = with_creds(r, creds).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// An admin query with admin/secret to `url` (HTTP 200 expected).
+pub async fn post_admin(url: &str, query: &str, vars: Value) -> Value {
+    let (status, body) = post(url, Some(("admin", "secret")), query, vars).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// A WebSocket listener (index `WS`) beside the GraphQL ones.
+pub const WS_EXTRA: &str = "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mod_websockets]]\nhost = \"_\"\npath = \"/ws-xmpp\"\n";
+pub const WS: usize = 5;
+
+/// A GraphQL server with a WebSocket listener, accounts and a domain admin.
+pub struct Env {
+    pub g: Gql,
+    pub ws: String,
+}
+
+impl Env {
+    /// Starts `config` (a [`config`] with [`WS_EXTRA`]), registers `users` at localhost
+    /// and carol@other.test, passwords `<name>-pw`, and sets the domain admin password
+    /// for localhost (`dpw`).
+    pub async fn start(config: &str, users: &[&str]) -> Env {
+        let g = Gql {
+            server: TestServer::start(config).await,
+        };
+        g.server.register_users(users).await;
+        g.server.register("carol@other.test", "carol-pw").await;
+        let b = g
+            .admin(
+                "mutation { domain { setDomainPassword(domain: \"localhost\", password: \"dpw\") } }",
+                json!({}),
+            )
             .await;
-        assert_eq!(status, 200, "{body}");
-        body
+        assert!(b["errors"].is_null(), "{b}");
+        let ws = g.server.ws_url(WS);
+        Env { g, ws }
+    }
+
+    /// Logs `user` (a bare JID, password `<name>-pw`) in over WebSocket.
+    pub async fn login(&self, user: &str, resource: &str) -> WsClient {
+        let (name, domain) = user.split_once('@').unwrap();
+        WsClient::login(
+            &self.ws,
+            name,
+            domain,
+            &format!("{name}-pw"),
+            Some(resource),
+        )
+        .await
+    }
+
+    pub async fn admin(&self, query: &str, vars: Value) -> Value {
+        self.g.admin(query, vars).await
+    }
+
+    /// A query on the user endpoint as `user` (password `<name>-pw`; HTTP 200 expected).
+    pub async fn user(&self, user: &str, query: &str, vars: Value) -> Value {
+        let name = user.split('@').next().unwrap();
+        let (s, b) = self
+            .g
+            .post(USER, Some((user, &format!("{name}-pw"))), query, vars)
+            .await;
+        assert_eq!(s, 200, "{b}");
+        b
+    }
+
+    /// A query as the domain admin of localhost; returns (status, body).
+    pub async fn post_domain_admin(&self, query: &str, vars: Value) -> (u16, Value) {
+        self.g
+            .post(DOMAIN_ADMIN, Some(("admin@localhost", "dpw")), query, vars)
+            .await
     }
 }
 

@@ -4,10 +4,9 @@
 //! domain-admin login and scoping. Also the record-by-record guard of
 //! `account.importUsers` for domain admins.
 
-use crate::common::{http, init_crypto};
-use crate::graphql::{ADMIN, DOMAIN_ADMIN, codes};
+use crate::common::boot;
+use crate::graphql::{ADMIN, DOMAIN_ADMIN, WS, WS_EXTRA, codes, post, post_admin};
 use crate::ws_client::WsClient;
-use listener_core::StartOptions;
 use meerkat::Meerkat;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -15,15 +14,9 @@ use xmpp::BareJid;
 
 pub const HOST_TYPE: &str = "dyn type";
 pub const OTHER_TYPE: &str = "other type";
-/// Listener 5 (after the five GraphQL listeners): WebSocket at /ws-xmpp.
-pub const WS: usize = 5;
-
 /// The GraphQL test config plus `general.host_types`, a WebSocket listener and `extra`.
 pub fn config(extra: &str) -> String {
-    crate::graphql::config(&format!(
-        "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mod_websockets]]\nhost = \"_\"\npath = \"/ws-xmpp\"\n{extra}"
-    ))
-    .replacen(
+    crate::graphql::config(&format!("{WS_EXTRA}{extra}")).replacen(
         "[general]\n",
         &format!("[general]\nhost_types = [\"{HOST_TYPE}\", \"{OTHER_TYPE}\"]\n"),
         1,
@@ -35,21 +28,6 @@ pub struct Node {
     pub meerkat: Meerkat,
     config: String,
     dir: tempfile::TempDir,
-}
-
-async fn boot(config: &str, dir: &std::path::Path) -> Meerkat {
-    init_crypto();
-    let loaded =
-        meerkat::load_config_str(config).unwrap_or_else(|d| panic!("test config rejected:\n{d}"));
-    let opts = StartOptions {
-        handle_signals: false,
-        shutdown_timeout: Duration::from_secs(1),
-        max_workers: 2,
-        ..StartOptions::default()
-    };
-    meerkat::start(loaded, dir, &opts)
-        .await
-        .expect("server starts")
 }
 
 impl Node {
@@ -96,24 +74,12 @@ impl Node {
         query: &str,
         vars: Value,
     ) -> (u16, Value) {
-        let mut r = http()
-            .post(self.url(listener))
-            .json(&json!({"query": query, "variables": vars}));
-        if let Some((u, p)) = creds {
-            r = r.basic_auth(u, Some(p));
-        }
-        let resp = r.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        post(&self.url(listener), creds, query, vars).await
     }
 
     /// An admin query with admin/secret (HTTP 200 expected).
     pub async fn admin(&self, query: &str, vars: Value) -> Value {
-        let (status, body) = self
-            .post(ADMIN, Some(("admin", "secret")), query, vars)
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body
+        post_admin(&self.url(ADMIN), query, vars).await
     }
 
     /// A domain-admin query (HTTP status and body).

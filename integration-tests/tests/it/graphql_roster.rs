@@ -3,20 +3,10 @@
 //! the subscription state on both sides (the same state machine clients drive), module
 //! gating and domain-admin scoping.
 
-use crate::common::TestServer;
-use crate::graphql::{DOMAIN_ADMIN, Gql, USER, codes, config};
+use crate::graphql::{Env, USER, WS_EXTRA, codes, config};
 use crate::ws_client::WsClient;
 use serde_json::{Value, json};
-use xmpp::{BareJid, Element, ns};
-
-/// A WebSocket listener (index 5) beside the GraphQL ones.
-pub const WS_EXTRA: &str = "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mod_websockets]]\nhost = \"_\"\npath = \"/ws-xmpp\"\n";
-pub const WS: usize = 5;
-
-pub struct Env {
-    pub g: Gql,
-    pub ws: String,
-}
+use xmpp::{Element, ns};
 
 /// A server with alice, bob, kate (localhost) and carol (other.test), passwords
 /// `<name>-pw`, and a domain admin for localhost (password `dpw`). `drop_module` removes
@@ -26,28 +16,7 @@ pub async fn env_without(drop_module: Option<&str>) -> Env {
     if let Some(m) = drop_module {
         cfg = cfg.replace(&format!("[modules.{m}]\n"), "");
     }
-    let g = Gql {
-        server: TestServer::start(&cfg).await,
-    };
-    for u in ["alice", "bob", "kate"] {
-        g.user(u, &format!("{u}-pw")).await;
-    }
-    let carol = BareJid::new("carol@other.test").unwrap();
-    g.server
-        .meerkat
-        .server
-        .register_user(&carol, "carol-pw")
-        .await
-        .unwrap();
-    let b = g
-        .admin(
-            "mutation { domain { setDomainPassword(domain: \"localhost\", password: \"dpw\") } }",
-            json!({}),
-        )
-        .await;
-    assert!(b["errors"].is_null(), "{b}");
-    let ws = format!("ws://127.0.0.1:{}/ws-xmpp", g.server.addr(WS).port());
-    Env { g, ws }
+    Env::start(&cfg, &["alice", "bob", "kate"]).await
 }
 
 pub async fn env() -> Env {
@@ -58,37 +27,18 @@ impl Env {
     /// Logs in over WebSocket (resource `res`), asks for the roster (so pushes are sent)
     /// and sends initial presence.
     pub async fn online(&self, user: &str) -> WsClient {
-        let (name, domain) = user.split_once('@').unwrap();
-        let mut c =
-            WsClient::login(&self.ws, name, domain, &format!("{name}-pw"), Some("res")).await;
+        let mut c = self.login(user, "res").await;
         c.send("<iq xmlns='jabber:client' type='get' id='roster1'><query xmlns='jabber:iq:roster'/></iq>").await;
         c.recv_until(|e| e.attr("id") == Some("roster1")).await;
         c.available().await;
         c
     }
 
-    pub async fn admin(&self, query: &str, vars: Value) -> Value {
-        self.g.admin(query, vars).await
-    }
-
-    pub async fn user(&self, user: &str, query: &str, vars: Value) -> Value {
-        let name = user.split('@').next().unwrap();
-        let (s, b) = self
-            .g
-            .post(USER, Some((user, &format!("{name}-pw"))), query, vars)
-            .await;
-        assert_eq!(s, 200, "{b}");
-        b
-    }
-
     /// A domain admin's request: a refusal is the whole response, 401 `no_permissions`
     /// (permissions are checked before anything runs, as in MongooseIM); anything else
     /// is 200.
     pub async fn domain_admin(&self, query: &str, vars: Value) -> Value {
-        let (s, b) = self
-            .g
-            .post(DOMAIN_ADMIN, Some(("admin@localhost", "dpw")), query, vars)
-            .await;
+        let (s, b) = self.post_domain_admin(query, vars).await;
         if codes(&b) == ["no_permissions"] {
             assert_eq!(s, 401, "{b}");
             assert!(b["data"].is_null(), "nothing ran: {b}");

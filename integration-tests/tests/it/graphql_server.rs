@@ -2,7 +2,7 @@
 //! whose MongooseIM modules meerkat does not have (they answer `deps_not_loaded`).
 
 use crate::common::http;
-use crate::graphql::{ADMIN, DOMAIN, Gql, USER, codes};
+use crate::graphql::{ADMIN, DOMAIN, Gql, USER, WS, WS_EXTRA, codes};
 use crate::ws_client::WsClient;
 use meerkat_core::commands::server::{LogControl, LogLevel, StopControl};
 use serde_json::{Value, json};
@@ -11,13 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Listener 5: WebSocket; listener 6: Prometheus. BOSH as a service; probes every second.
-const EXTRA: &str = "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mod_websockets]]\nhost = \"_\"\npath = \"/ws-xmpp\"\n[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mongoose_prometheus_handler]]\nhost = \"_\"\npath = \"/metrics\"\n[services.service_bosh]\n[instrumentation]\nprobe_interval = 1\n[instrumentation.prometheus]\n";
-const WS: usize = 5;
+const EXTRA: &str = "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mongoose_prometheus_handler]]\nhost = \"_\"\npath = \"/metrics\"\n[services.service_bosh]\n[instrumentation]\nprobe_interval = 1\n[instrumentation.prometheus]\n";
 const PROMETHEUS: usize = 6;
 
 async fn start() -> (Gql, String) {
-    let g = Gql::start(EXTRA).await;
-    let ws = format!("ws://127.0.0.1:{}/ws-xmpp", g.server.addr(WS).port());
+    let g = Gql::start(&format!("{WS_EXTRA}{EXTRA}")).await;
+    let ws = g.server.ws_url(WS);
     (g, ws)
 }
 
@@ -201,12 +200,7 @@ async fn global_and_domain_stats() {
     let (g, ws) = start().await;
     g.user("alice", "alice-pw").await;
     g.user("bob", "bob-pw").await;
-    g.server
-        .meerkat
-        .server
-        .register_user(&xmpp::BareJid::new("carol@other.test").unwrap(), "pw")
-        .await
-        .unwrap();
+    g.server.register("carol@other.test", "pw").await;
     let q = "query($d: DomainName!) { stat { globalStats { uptimeSeconds registeredUsers onlineUsersNode onlineUsers incomingS2S outgoingS2S } domainStats(domain: $d) { registeredUsers onlineUsers } } }";
     let b = g.admin(q, json!({"d": DOMAIN})).await;
     let s = &b["data"]["stat"];

@@ -3,74 +3,19 @@
 //! the stream error and is disconnected), setting a session's presence (broadcast as if
 //! the client had sent it), the user endpoint, and domain-admin scoping.
 
-use crate::graphql::{ADMIN, DOMAIN_ADMIN, Gql, USER, codes};
+use crate::graphql::{ADMIN, Env, USER, WS_EXTRA, codes, config};
 use crate::ws_client::WsClient;
 use serde_json::{Value, json};
 use std::time::Duration;
-use xmpp::{BareJid, ns};
-
-/// A WebSocket listener (index 5) beside the GraphQL ones.
-pub const WS_EXTRA: &str = "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mod_websockets]]\nhost = \"_\"\npath = \"/ws-xmpp\"\n";
-pub const WS: usize = 5;
-
-pub struct Env {
-    pub g: Gql,
-    pub ws: String,
-}
+use xmpp::ns;
 
 /// A server with alice, bob (localhost) and carol (other.test), and a domain admin for
 /// localhost (password `dpw`).
 pub async fn env(extra: &str) -> Env {
-    let g = Gql::start(&format!("{WS_EXTRA}{extra}")).await;
-    g.user("alice", "alice-pw").await;
-    g.user("bob", "bob-pw").await;
-    let carol = BareJid::new("carol@other.test").unwrap();
-    g.server
-        .meerkat
-        .server
-        .register_user(&carol, "carol-pw")
-        .await
-        .unwrap();
-    let b = g
-        .admin(
-            "mutation { domain { setDomainPassword(domain: \"localhost\", password: \"dpw\") } }",
-            json!({}),
-        )
-        .await;
-    assert!(b["errors"].is_null(), "{b}");
-    let ws = format!("ws://127.0.0.1:{}/ws-xmpp", g.server.addr(WS).port());
-    Env { g, ws }
+    Env::start(&config(&format!("{WS_EXTRA}{extra}")), &["alice", "bob"]).await
 }
 
 impl Env {
-    pub async fn login(&self, user: &str, resource: &str) -> WsClient {
-        let (name, domain) = user.split_once('@').unwrap();
-        WsClient::login(
-            &self.ws,
-            name,
-            domain,
-            &format!("{name}-pw"),
-            Some(resource),
-        )
-        .await
-    }
-
-    pub async fn domain_admin(&self, query: &str, vars: Value) -> (u16, Value) {
-        self.g
-            .post(DOMAIN_ADMIN, Some(("admin@localhost", "dpw")), query, vars)
-            .await
-    }
-
-    pub async fn user(&self, user: &str, query: &str, vars: Value) -> Value {
-        let name = user.split('@').next().unwrap();
-        let (s, b) = self
-            .g
-            .post(USER, Some((user, &format!("{name}-pw"))), query, vars)
-            .await;
-        assert_eq!(s, 200, "{b}");
-        b
-    }
-
     /// Polls an admin query until `pred` holds on its body (sessions end asynchronously).
     pub async fn admin_until(&self, query: &str, pred: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..100 {
@@ -495,7 +440,7 @@ async fn domain_admin_is_scoped_to_its_domain() {
         ),
     ];
     for (q, expected) in allowed {
-        let (s, b) = e.domain_admin(q, json!({})).await;
+        let (s, b) = e.post_domain_admin(q, json!({})).await;
         assert_eq!((s, &b["data"]["session"]), (200, &expected), "{q}: {b}");
     }
     let refused = [
@@ -515,7 +460,7 @@ async fn domain_admin_is_scoped_to_its_domain() {
         "mutation { session { setPresence(user: \"carol@other.test/home\", type: UNAVAILABLE) { message } } }",
     ];
     for q in refused {
-        let (s, b) = e.domain_admin(q, json!({})).await;
+        let (s, b) = e.post_domain_admin(q, json!({})).await;
         assert_eq!(
             (s, codes(&b)),
             (401, vec!["no_permissions".to_owned()]),
@@ -525,7 +470,7 @@ async fn domain_admin_is_scoped_to_its_domain() {
     // Carol was not kicked and her presence is untouched.
     assert!(carol.silent_for(Duration::from_millis(300)).await.is_none());
     let (_, b) = e
-        .domain_admin(
+        .post_domain_admin(
             "mutation { session { kickUser(user: \"alice@localhost\") { jid kicked } } }",
             json!({}),
         )

@@ -5,8 +5,8 @@
 //! and the user subscriptions, long messages, the idle timeout, the transport errors, and
 //! the subscription's session being closed when the client leaves.
 
-use crate::graphql::{ADMIN, DOMAIN_ADMIN, Gql, OPEN_ADMIN, USER, codes};
-use crate::graphql_session::{Env, env};
+use crate::graphql::{ADMIN, DOMAIN_ADMIN, Env, Gql, OPEN_ADMIN, USER, codes, with_creds};
+use crate::graphql_session::env;
 use crate::ws_client::WsClient;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -17,6 +17,10 @@ use xmpp::{Element, ParseLimits, ns};
 /// A user GraphQL listener (index 6) whose SSE streams close after 1.5 s without events.
 const SHORT_IDLE: usize = 6;
 const SHORT_IDLE_EXTRA: &str = "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mongoose_graphql_handler]]\nhost = \"_\"\npath = \"/api/graphql\"\nschema_endpoint = \"user\"\nsse_idle_timeout = 1500\n";
+
+/// Credentials on the admin and the user endpoints.
+const ADMIN_AUTH: Option<(&str, &str)> = Some(("admin", "secret"));
+const ALICE_AUTH: Option<(&str, &str)> = Some(("alice@localhost", "alice-pw"));
 
 const ADMIN_SUB: &str = "subscription($c: JID!) { stanza { subscribeForMessages(caller: $c) { sender timestamp stanza_id stanza } } }";
 const USER_SUB: &str =
@@ -59,11 +63,7 @@ async fn sse_get(
         encode(query),
         encode(&vars.to_string())
     );
-    let mut r = client.get(url);
-    if let Some((u, p)) = creds {
-        r = r.basic_auth(u, Some(p));
-    }
-    r.send().await.unwrap()
+    with_creds(client.get(url), creds).send().await.unwrap()
 }
 
 async fn subscribe(
@@ -301,13 +301,8 @@ async fn admin_sends_messages_and_stanzas() {
         assert_eq!(b["errors"][0]["message"], message);
     }
     let (s, _) =
-        e.g.post(
-            ADMIN,
-            Some(("admin", "secret")),
-            q,
-            json!({"s": "<message"}),
-        )
-        .await;
+        e.g.post(ADMIN, ADMIN_AUTH, q, json!({"s": "<message"}))
+            .await;
     assert_eq!(s, 400, "malformed XML is an input error");
     assert!(
         alice.silent_for(Duration::from_millis(200)).await.is_none(),
@@ -428,14 +423,14 @@ async fn last_messages_need_mam() {
     );
     // The domain admin's scope is checked first.
     let (s, b) = e
-        .domain_admin(
+        .post_domain_admin(
             "{ stanza { getLastMessages(caller: \"carol@other.test\") { limit } } }",
             json!({}),
         )
         .await;
     assert_eq!((s, codes(&b)), (401, vec!["no_permissions".to_owned()]));
     let (_, b) = e
-        .domain_admin(
+        .post_domain_admin(
             "{ stanza { getLastMessages(caller: \"alice@localhost\") { limit } } }",
             json!({}),
         )
@@ -450,7 +445,7 @@ async fn domain_admin_sends_only_from_its_domain() {
     let mut alice = e.login("alice@localhost", "r1").await;
     alice.available().await;
     let q = "mutation($f: JID!) { stanza { sendMessage(from: $f, to: \"alice@localhost\", body: \"b\") { id } sendMessageHeadLine(from: $f, to: \"alice@localhost\", body: \"h\") { id } } }";
-    let (_, b) = e.domain_admin(q, json!({"f": "bob@localhost"})).await;
+    let (_, b) = e.post_domain_admin(q, json!({"f": "bob@localhost"})).await;
     assert!(b["data"]["stanza"]["sendMessage"]["id"].is_string(), "{b}");
     assert!(
         b["data"]["stanza"]["sendMessageHeadLine"]["id"].is_string(),
@@ -458,7 +453,9 @@ async fn domain_admin_sends_only_from_its_domain() {
     );
     alice.recv_until(|el| el.name() == "message").await;
     alice.recv_until(|el| el.name() == "message").await;
-    let (s, b) = e.domain_admin(q, json!({"f": "carol@other.test"})).await;
+    let (s, b) = e
+        .post_domain_admin(q, json!({"f": "carol@other.test"}))
+        .await;
     assert_eq!(
         (s, codes(&b)),
         (401, vec!["no_permissions".to_owned()]),
@@ -469,7 +466,7 @@ async fn domain_admin_sends_only_from_its_domain() {
         "Cannot execute query without permissions to the given domain. Args with invalid value: from"
     );
     let (s, b) = e
-        .domain_admin("mutation { stanza { sendStanza(stanza: \"<message to='alice@localhost' from='bob@localhost'/>\") { id } } }", json!({}))
+        .post_domain_admin("mutation { stanza { sendStanza(stanza: \"<message to='alice@localhost' from='bob@localhost'/>\") { id } } }", json!({}))
         .await;
     assert_eq!((s, codes(&b)), (401, vec!["no_permissions".to_owned()]));
     assert_eq!(
@@ -487,7 +484,7 @@ async fn messages_sent_over_websocket_arrive_as_sse_events() {
     let mut admin_sub = subscribe(
         &e.g,
         ADMIN,
-        Some(("admin", "secret")),
+        ADMIN_AUTH,
         ADMIN_SUB,
         json!({"c": "alice@localhost"}),
     )
@@ -529,14 +526,7 @@ async fn messages_sent_over_websocket_arrive_as_sse_events() {
     assert_eq!(st.get_child("body", ns::CLIENT).unwrap().text(), "Hello!");
 
     // The user subscribes too; both get the next message (both sessions have priority 1).
-    let mut user_sub = subscribe(
-        &e.g,
-        USER,
-        Some(("alice@localhost", "alice-pw")),
-        USER_SUB,
-        json!({}),
-    )
-    .await;
+    let mut user_sub = subscribe(&e.g, USER, ALICE_AUTH, USER_SUB, json!({})).await;
     assert_eq!(resources(&e, "alice@localhost").await, 2);
     chat(&mut bob, "alice@localhost", "Hello again!", "m2").await;
     let ev = admin_sub.event().await;
@@ -619,14 +609,7 @@ async fn messages_sent_over_websocket_arrive_as_sse_events() {
 async fn sse_idle_timeout_is_honoured() {
     let e = env(SHORT_IDLE_EXTRA).await;
     let mut bob = e.login("bob@localhost", "phone").await;
-    let mut sub = subscribe(
-        &e.g,
-        SHORT_IDLE,
-        Some(("alice@localhost", "alice-pw")),
-        USER_SUB,
-        json!({}),
-    )
-    .await;
+    let mut sub = subscribe(&e.g, SHORT_IDLE, ALICE_AUTH, USER_SUB, json!({})).await;
     chat(&mut bob, "alice@localhost", "one", "i1").await;
     assert_eq!(message(&sub.event().await)["stanza_id"], "i1");
     // Idle for less than the timeout: the stream survives.
@@ -650,14 +633,7 @@ async fn sse_idle_timeout_is_honoured() {
     );
     wait_resources(&e, "alice@localhost", 0).await;
     // The default (one hour) keeps the stream on the other listener.
-    let mut sub = subscribe(
-        &e.g,
-        USER,
-        Some(("alice@localhost", "alice-pw")),
-        USER_SUB,
-        json!({}),
-    )
-    .await;
+    let mut sub = subscribe(&e.g, USER, ALICE_AUTH, USER_SUB, json!({})).await;
     tokio::time::sleep(Duration::from_millis(2000)).await;
     chat(&mut bob, "alice@localhost", "late", "i4").await;
     assert_eq!(message(&sub.event().await)["stanza_id"], "i4");
@@ -667,14 +643,7 @@ async fn sse_idle_timeout_is_honoured() {
 #[actix_rt::test]
 async fn kicking_a_subscription_ends_its_stream() {
     let e = env("").await;
-    let mut sub = subscribe(
-        &e.g,
-        USER,
-        Some(("alice@localhost", "alice-pw")),
-        USER_SUB,
-        json!({}),
-    )
-    .await;
+    let mut sub = subscribe(&e.g, USER, ALICE_AUTH, USER_SUB, json!({})).await;
     let b =
         e.g.admin(
             "mutation { session { kickUser(user: \"alice@localhost\") { jid kicked } } }",
@@ -694,26 +663,21 @@ async fn sse_transport_errors() {
     let e = env("").await;
     let g = &e.g;
     let client = reqwest::Client::new();
-    let admin = Some(("admin", "secret"));
-    let alice = Some(("alice@localhost", "alice-pw"));
     let status_codes = |r: reqwest::Response| async move {
         let s = r.status().as_u16();
         let b: Value = r.json().await.unwrap_or(Value::Null);
         (s, codes(&b), b)
     };
-    for (listener, creds) in [(ADMIN, admin), (USER, alice)] {
+    for (listener, creds) in [(ADMIN, ADMIN_AUTH), (USER, ALICE_AUTH)] {
         // Missing query.
-        let mut r = client.get(sse_url(g, listener));
-        if let Some((u, p)) = creds {
-            r = r.basic_auth(u, Some(p));
-        }
+        let r = with_creds(client.get(sse_url(g, listener)), creds);
         let (s, c, _) = status_codes(r.send().await.unwrap()).await;
         assert_eq!((s, c), (400, vec!["no_query_supplied".to_owned()]));
         // Malformed query string.
-        let mut r = client.get(format!("{}?=invalid", sse_url(g, listener)));
-        if let Some((u, p)) = creds {
-            r = r.basic_auth(u, Some(p));
-        }
+        let r = with_creds(
+            client.get(format!("{}?=invalid", sse_url(g, listener))),
+            creds,
+        );
         let (s, _, b) = status_codes(r.send().await.unwrap()).await;
         assert_eq!(s, 400, "{b}");
         // POST.
@@ -775,16 +739,29 @@ async fn sse_transport_errors() {
     assert_eq!((s, c), (401, vec!["wrong_credentials".to_owned()]));
     // Subscriptions are refused on the plain endpoint.
     let (s, b) = g
-        .post(ADMIN, admin, ADMIN_SUB, json!({"c": "alice@localhost"}))
+        .post(
+            ADMIN,
+            ADMIN_AUTH,
+            ADMIN_SUB,
+            json!({"c": "alice@localhost"}),
+        )
         .await;
     assert_eq!(
         (s, codes(&b)),
         (400, vec!["unsupported_operation".to_owned()])
     );
     // A failing resolver answers with a plain JSON body, not a stream.
-    let (s, c, b) =
-        status_codes(sse_get(g, ADMIN, admin, ADMIN_SUB, json!({"c": "nobody@localhost"})).await)
-            .await;
+    let (s, c, b) = status_codes(
+        sse_get(
+            g,
+            ADMIN,
+            ADMIN_AUTH,
+            ADMIN_SUB,
+            json!({"c": "nobody@localhost"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!((s, c), (200, vec!["unknown_user".to_owned()]), "{b}");
     assert_eq!(b["errors"][0]["message"], "User does not exist");
     assert_eq!(b["errors"][0]["extensions"]["caller"], "nobody@localhost");
@@ -856,14 +833,7 @@ async fn subscriptions_with_aliases_and_fragments() {
     let e = env("").await;
     let mut bob = e.login("bob@localhost", "phone").await;
     let q = "subscription { s: stanza { ...F } } fragment F on StanzaUserSubscription { m: subscribeForMessages { id: stanza_id } }";
-    let mut sub = subscribe(
-        &e.g,
-        USER,
-        Some(("alice@localhost", "alice-pw")),
-        q,
-        json!({}),
-    )
-    .await;
+    let mut sub = subscribe(&e.g, USER, ALICE_AUTH, q, json!({})).await;
     chat(&mut bob, "alice@localhost", "x", "f1").await;
     assert_eq!(
         sub.event().await.data,
@@ -871,7 +841,7 @@ async fn subscriptions_with_aliases_and_fragments() {
     );
     // The admin asks for two users at once: one session each, each event under its own alias.
     let q = "subscription { stanza { a: subscribeForMessages(caller: \"alice@localhost\") { stanza_id } b: subscribeForMessages(caller: \"carol@other.test\") { stanza_id } } }";
-    let mut sub = subscribe(&e.g, ADMIN, Some(("admin", "secret")), q, json!({})).await;
+    let mut sub = subscribe(&e.g, ADMIN, ADMIN_AUTH, q, json!({})).await;
     assert_eq!(resources(&e, "carol@other.test").await, 1);
     chat(&mut bob, "carol@other.test", "x", "c1").await;
     assert_eq!(

@@ -2,8 +2,8 @@
 //! against what an XMPP client reads and writes with vcard-temp IQs (one store entry),
 //! MongooseIM's error codes, the user endpoint, module gating and domain-admin scoping.
 
-use crate::graphql::codes;
-use crate::graphql_roster::{Env, env, env_without};
+use crate::graphql::{Env, codes};
+use crate::graphql_roster::{env, env_without};
 use serde_json::{Value, json};
 use xmpp::{Element, ns};
 

@@ -4,12 +4,12 @@
 //! metrics, probes and the TLS certificate gauge.
 
 use crate::bosh_client::Bosh;
-use crate::common::{TestServer, http, tls_fixture};
+use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER, http, tls_fixture};
 use crate::ws_client::WsClient;
 use base64::Engine;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use xmpp::{BareJid, ns};
+use xmpp::ns;
 
 const DOMAIN: &str = "localhost";
 const LOCAL: &[(&str, &str)] = &[("host_type", "localhost")];
@@ -17,20 +17,7 @@ const C2S_LOCAL: &[(&str, &str)] = &[("connection_type", "c2s"), ("host_type", "
 
 fn config(instrumentation: &str, extra_listener: &str) -> String {
     format!(
-        "[general]
-hosts = [\"localhost\"]
-[auth.password]
-scram_iterations = 64
-[[listen.http]]
-port = 0
-ip_address = \"127.0.0.1\"
-[[listen.http.handlers.mod_bosh]]
-host = \"_\"
-path = \"/http-bind\"
-[[listen.http.handlers.mod_websockets]]
-host = \"_\"
-path = \"/ws-xmpp\"
-[[listen.http.handlers.mongoose_prometheus_handler]]
+        "{LOCALHOST_HTTP}{BOSH_HANDLER}{WS_HANDLER}[[listen.http.handlers.mongoose_prometheus_handler]]
 host = \"_\"
 path = \"/metrics\"
 {extra_listener}
@@ -54,20 +41,11 @@ struct Env {
 
 async fn env(instrumentation: &str, extra_listener: &str, users: &[&str]) -> Env {
     let server = TestServer::start(&config(instrumentation, extra_listener)).await;
-    for u in users {
-        let jid = BareJid::new(&format!("{u}@{DOMAIN}")).unwrap();
-        server
-            .meerkat
-            .server
-            .register_user(&jid, &format!("{u}-pw"))
-            .await
-            .unwrap();
-    }
-    let port = server.addr(0).port();
+    server.register_users(users).await;
     Env {
-        ws: format!("ws://127.0.0.1:{port}/ws-xmpp"),
-        bosh: format!("http://127.0.0.1:{port}/http-bind"),
-        metrics: format!("http://127.0.0.1:{port}/metrics"),
+        ws: server.ws_url(0),
+        bosh: server.url(0, "/http-bind"),
+        metrics: server.url(0, "/metrics"),
         server,
     }
 }

@@ -2,31 +2,21 @@
 //! connections never takes the server down, and it keeps serving afterwards.
 
 use crate::bosh_client::{client, post_raw};
-use crate::common::TestServer;
+use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER};
 use crate::ws_client::WsClient;
 use tokio_tungstenite::tungstenite::Message;
-use xmpp::BareJid;
 
-const CONFIG: &str = "[general]
-hosts = [\"localhost\"]
-[auth.password]
-scram_iterations = 64
-[[listen.http]]
-port = 0
-ip_address = \"127.0.0.1\"
-[[listen.http.handlers.mod_bosh]]
-host = \"_\"
-path = \"/http-bind\"
-[[listen.http.handlers.mod_websockets]]
-host = \"_\"
-path = \"/ws-xmpp\"
-max_stanza_size = 10000
+fn config() -> String {
+    format!(
+        "{LOCALHOST_HTTP}{BOSH_HANDLER}{WS_HANDLER}max_stanza_size = 10000
 [services.service_bosh]
 [modules.mod_roster]
 [modules.mod_presence]
 [modules.mod_offline]
 [modules.mod_ping]
-";
+"
+    )
+}
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
@@ -85,16 +75,10 @@ fn mutate(rng: &mut Rng) -> Vec<u8> {
 
 #[actix_rt::test]
 async fn random_and_mutated_input_never_breaks_the_server() {
-    let s = TestServer::start(CONFIG).await;
-    let jid = BareJid::new("alice@localhost").unwrap();
-    s.meerkat
-        .server
-        .register_user(&jid, "alice-pw")
-        .await
-        .unwrap();
-    let port = s.addr(0).port();
-    let ws_url = format!("ws://127.0.0.1:{port}/ws-xmpp");
-    let bosh_url = format!("http://127.0.0.1:{port}/http-bind");
+    let s = TestServer::start(&config()).await;
+    s.register_users(&["alice"]).await;
+    let ws_url = s.ws_url(0);
+    let bosh_url = s.url(0, "/http-bind");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let http = client();
     for round in 0..300 {

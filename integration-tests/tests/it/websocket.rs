@@ -1,26 +1,16 @@
 //! XMPP over WebSocket (RFC 7395) against the real server: framing, login, chat,
 //! presence, offline delivery, every stream error, limits and dropped sockets.
 
-use crate::common::TestServer;
+use crate::common::{LOCALHOST_HTTP, TestServer, WS_HANDLER};
 use crate::ws_client::{Frame, WsClient};
 use std::time::Duration;
-use xmpp::{BareJid, Element, ns};
+use xmpp::{Element, ns};
 
 const DOMAIN: &str = "localhost";
 
 fn config(ws_options: &str) -> String {
     format!(
-        "[general]
-hosts = [\"localhost\"]
-[auth.password]
-scram_iterations = 64
-[[listen.http]]
-port = 0
-ip_address = \"127.0.0.1\"
-[[listen.http.handlers.mod_websockets]]
-host = \"_\"
-path = \"/ws-xmpp\"
-{ws_options}
+        "{LOCALHOST_HTTP}{WS_HANDLER}{ws_options}
 [modules.mod_roster]
 versioning = true
 [modules.mod_presence]
@@ -36,19 +26,18 @@ struct Env {
     url: String,
 }
 
-async fn env(ws_options: &str, users: &[&str]) -> Env {
-    let server = TestServer::start(&config(ws_options)).await;
-    for u in users {
-        let jid = BareJid::new(&format!("{u}@{DOMAIN}")).unwrap();
-        server
-            .meerkat
-            .server
-            .register_user(&jid, &format!("{u}-pw"))
-            .await
-            .unwrap();
+/// Starts `config` and registers `users` (`<name>-pw`).
+async fn start(config: &str, users: &[&str]) -> Env {
+    let server = TestServer::start(config).await;
+    server.register_users(users).await;
+    Env {
+        url: server.ws_url(0),
+        server,
     }
-    let url = format!("ws://127.0.0.1:{}/ws-xmpp", server.addr(0).port());
-    Env { server, url }
+}
+
+async fn env(ws_options: &str, users: &[&str]) -> Env {
+    start(&config(ws_options), users).await
 }
 
 impl Env {
@@ -449,20 +438,7 @@ async fn disco_and_ping_over_websocket() {
 async fn vcard_private_last_and_carbons_over_websocket() {
     let extra =
         "[modules.mod_vcard]\n[modules.mod_private]\n[modules.mod_last]\n[modules.mod_carboncopy]";
-    let server = TestServer::start(&format!("{}{extra}\n", config(""))).await;
-    for u in ["alice", "bob"] {
-        let jid = BareJid::new(&format!("{u}@{DOMAIN}")).unwrap();
-        server
-            .meerkat
-            .server
-            .register_user(&jid, &format!("{u}-pw"))
-            .await
-            .unwrap();
-    }
-    let e = Env {
-        url: format!("ws://127.0.0.1:{}/ws-xmpp", server.addr(0).port()),
-        server,
-    };
+    let e = start(&format!("{}{extra}\n", config("")), &["alice", "bob"]).await;
     let mut alice = e.login("alice", Some("desk")).await;
     let mut alice2 = e.login("alice", Some("phone")).await;
     let mut bob = e.login("bob", None).await;

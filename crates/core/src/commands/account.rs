@@ -3,6 +3,7 @@
 //! unlike MongooseIM, messages never repeat the password that was checked.
 
 use super::{CommandError, CommandResult, existing_user, local_domain, local_user};
+use crate::util::hex;
 use crate::{AccountError, Server};
 use xmpp::BareJid;
 
@@ -191,10 +192,6 @@ pub async fn check_password_hash(
             "Password hash is incorrect".into()
         },
     ))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn sha1_digest(data: &[u8]) -> Vec<u8> {

@@ -24,13 +24,7 @@ async fn existing(server: &Server, jid: &str) -> CommandResult<BareJid> {
     let user = Jid::new(jid)
         .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))?
         .to_bare();
-    let known = user.node().is_some()
-        && server.is_served_domain(user.domain().as_str())
-        && server
-            .user_exists(&user)
-            .await
-            .map_err(|e| CommandError::internal("user lookup", e))?;
-    if known {
+    if super::is_local_account(server, &user).await? {
         Ok(user)
     } else {
         Err(CommandError::new(
@@ -41,12 +35,8 @@ async fn existing(server: &Server, jid: &str) -> CommandResult<BareJid> {
 }
 
 fn domain(server: &Server, domain: &str) -> CommandResult<String> {
-    let d = domain.trim().to_lowercase();
-    if server.is_served_domain(&d) {
-        Ok(d)
-    } else {
-        Err(CommandError::new("domain_not_found", "Domain not found"))
-    }
+    super::served_domain(server, domain)
+        .ok_or_else(|| CommandError::new("domain_not_found", "Domain not found"))
 }
 
 /// The user's last activity record (`last_not_found` when there is none).
@@ -89,17 +79,6 @@ pub async fn count_active_users(
     Ok(records.iter().filter(|(_, l)| l.timestamp > since).count() as u64)
 }
 
-/// Every domain served here: the static hosts, then the enabled dynamic domains.
-fn served_domains(server: &Server) -> Vec<String> {
-    let mut all = server.config().general.hosts.clone();
-    for d in server.dynamic_domains() {
-        if server.is_served_domain(&d.domain) && !all.contains(&d.domain) {
-            all.push(d.domain);
-        }
-    }
-    all
-}
-
 /// Users of `domain` (every local domain when `None`) that are offline and whose last
 /// activity is before `before`, or who never had any. Sorted by JID within each domain.
 pub async fn list_old_users(
@@ -109,7 +88,7 @@ pub async fn list_old_users(
 ) -> CommandResult<Vec<OldUser>> {
     let domains = match domain_name {
         Some(d) => vec![domain(server, d)?],
-        None => served_domains(server),
+        None => super::served_domains(server),
     };
     let mut out = Vec::new();
     for d in domains {

@@ -84,15 +84,44 @@ impl From<crate::store::StoreError> for CommandError {
     }
 }
 
+/// `domain` normalised (trimmed, lower case) if it is served here. Each API category
+/// words its own error for the other case.
+pub(crate) fn served_domain(server: &crate::Server, domain: &str) -> Option<String> {
+    let d = domain.trim().to_lowercase();
+    server.is_served_domain(&d).then_some(d)
+}
+
+/// Every domain served here: the static hosts, then the enabled dynamic domains.
+pub(crate) fn served_domains(server: &crate::Server) -> Vec<String> {
+    let mut all = server.config().general.hosts.clone();
+    for d in server.dynamic_domains() {
+        if server.is_served_domain(&d.domain) && !all.contains(&d.domain) {
+            all.push(d.domain);
+        }
+    }
+    all
+}
+
 /// Checks that `domain` is served here (`domain_not_found` otherwise), returning it
 /// normalised.
 pub fn local_domain(server: &crate::Server, domain: &str) -> CommandResult<String> {
-    let d = domain.trim().to_lowercase();
-    if server.is_served_domain(&d) {
-        Ok(d)
-    } else {
-        Err(CommandError::new("domain_not_found", "Domain does not exist").with("domain", domain))
+    served_domain(server, domain).ok_or_else(|| {
+        CommandError::new("domain_not_found", "Domain does not exist").with("domain", domain)
+    })
+}
+
+/// Whether `user` is an existing account of a domain served here.
+pub(crate) async fn is_local_account(
+    server: &crate::Server,
+    user: &xmpp::BareJid,
+) -> CommandResult<bool> {
+    if user.node().is_none() || !server.is_served_domain(user.domain().as_str()) {
+        return Ok(false);
     }
+    server
+        .user_exists(user)
+        .await
+        .map_err(|e| CommandError::internal("user lookup", e))
 }
 
 /// Parses a bare JID of a local user (`invalid_jid` / `domain_not_found` otherwise).

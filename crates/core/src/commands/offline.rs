@@ -8,12 +8,9 @@ use crate::Server;
 const DAY_US: i64 = 86_400 * 1_000_000;
 
 fn domain(server: &Server, domain: &str) -> CommandResult<String> {
-    let d = domain.trim().to_lowercase();
-    if server.is_served_domain(&d) {
-        Ok(d)
-    } else {
-        Err(CommandError::new("domain_not_found", "Unknown domain").with("domain", domain))
-    }
+    super::served_domain(server, domain).ok_or_else(|| {
+        CommandError::new("domain_not_found", "Unknown domain").with("domain", domain)
+    })
 }
 
 /// Removes the domain's messages whose expiry time has passed.

@@ -29,14 +29,11 @@ fn check_namespace(namespace: &str) -> CommandResult<()> {
 async fn owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
     let not_found = || CommandError::new("not_found", format!("User {jid} does not exist"));
     let user = Jid::new(jid).map_err(|_| not_found())?.to_bare();
-    if user.node().is_none() || !server.is_served_domain(user.domain().as_str()) {
-        return Err(not_found());
+    if super::is_local_account(server, &user).await? {
+        Ok(user)
+    } else {
+        Err(not_found())
     }
-    let exists = server
-        .user_exists(&user)
-        .await
-        .map_err(|e| CommandError::internal("user lookup", e))?;
-    if exists { Ok(user) } else { Err(not_found()) }
 }
 
 /// The element stored under `namespace`, or an empty `<element xmlns='namespace'/>` when

@@ -84,19 +84,9 @@ fn roster_owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
     Ok(user)
 }
 
-async fn exists(server: &Server, jid: &BareJid) -> CommandResult<bool> {
-    if jid.node().is_none() || !server.is_served_domain(jid.domain().as_str()) {
-        return Ok(false);
-    }
-    server
-        .user_exists(jid)
-        .await
-        .map_err(|e| CommandError::internal("user lookup", e))
-}
-
 async fn existing_owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
     let user = roster_owner(server, jid)?;
-    if exists(server, &user).await? {
+    if super::is_local_account(server, &user).await? {
         Ok(user)
     } else {
         Err(user_not_exist(&user))
@@ -134,7 +124,7 @@ pub async fn add_contact(
     let user = roster_owner(server, user)?;
     let contact = parse_bare(contact)?;
     for who in [&user, &contact] {
-        if !exists(server, who).await? {
+        if !super::is_local_account(server, who).await? {
             return Err(user_not_exist(who));
         }
     }

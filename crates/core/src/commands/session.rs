@@ -88,12 +88,9 @@ fn view(r: &Resource) -> SessionView {
 }
 
 fn check_domain(server: &Server, domain: &str) -> CommandResult<String> {
-    let d = domain.trim().to_lowercase();
-    if server.is_served_domain(&d) {
-        Ok(d)
-    } else {
-        Err(CommandError::new("domain_not_found", "Domain not found").with("domain", domain))
-    }
+    super::served_domain(server, domain).ok_or_else(|| {
+        CommandError::new("domain_not_found", "Domain not found").with("domain", domain)
+    })
 }
 
 fn parse_jid(jid: &str) -> CommandResult<Jid> {

@@ -24,14 +24,7 @@ pub struct GlobalStats {
 
 /// Statistics of the whole server.
 pub async fn global_stats(server: &Server) -> CommandResult<GlobalStats> {
-    let mut domains = server.config().general.hosts.clone();
-    domains.extend(
-        server
-            .dynamic_domains()
-            .into_iter()
-            .map(|d| d.domain)
-            .filter(|d| server.is_served_domain(d)),
-    );
+    let domains = super::served_domains(server);
     let mut registered = 0;
     for domain in &domains {
         registered += server.store().count_users(domain).await?;
@@ -58,13 +51,12 @@ pub struct DomainStats {
 
 /// Statistics of one domain (zero for a domain that is not served, as in MongooseIM).
 pub async fn domain_stats(server: &Server, domain: &str) -> CommandResult<DomainStats> {
-    let domain = domain.trim().to_lowercase();
-    if !server.is_served_domain(&domain) {
+    let Some(domain) = super::served_domain(server, domain) else {
         return Ok(DomainStats {
             registered_users: 0,
             online_users: 0,
         });
-    }
+    };
     Ok(DomainStats {
         registered_users: server.store().count_users(&domain).await?,
         online_users: server.sm().all(Some(&domain)).len() as u64,
