@@ -160,8 +160,7 @@ impl Server {
             .stored_password(jid)
             .await
             .map(|p| p.is_some_and(|p| p.verify_plain(password)));
-        self.metrics()
-            .host(jid.domain().as_str())
+        self.domain_metrics(jid.domain().as_str())
             .auth
             .check_password
             .since(start);
@@ -173,8 +172,7 @@ impl Server {
         let (domain, user) = parts(jid);
         let start = Instant::now();
         let result = self.store().get_password(domain, user).await;
-        self.metrics()
-            .host(domain)
+        self.domain_metrics(domain)
             .auth
             .does_user_exist
             .since(start);

@@ -42,12 +42,7 @@ struct Env {
 async fn env(instrumentation: &str, extra_listener: &str, users: &[&str]) -> Env {
     let server = TestServer::start(&config(instrumentation, extra_listener)).await;
     server.register_users(users).await;
-    Env {
-        ws: server.ws_url(0),
-        bosh: server.url(0, "/http-bind"),
-        metrics: server.url(0, "/metrics"),
-        server,
-    }
+    Env::new(server)
 }
 
 /// A parsed Prometheus text exposition: samples by name and label set.
@@ -130,6 +125,15 @@ fn parse_labels(s: &str) -> BTreeMap<String, String> {
 }
 
 impl Env {
+    fn new(server: TestServer) -> Env {
+        Env {
+            ws: server.ws_url(0),
+            bosh: server.url(0, "/http-bind"),
+            metrics: server.url(0, "/metrics"),
+            server,
+        }
+    }
+
     async fn scrape(&self) -> Scrape {
         let r = http().get(&self.metrics).send().await.unwrap();
         assert_eq!(r.status(), 200);
@@ -467,4 +471,44 @@ path = \"/b\"",
         1
     );
     e.server.stop().await;
+}
+
+/// Authentication on a dynamic domain is counted under its host type, like every other
+/// metric of its sessions (not under the `host_type=""` handles, which are not exported).
+#[actix_rt::test]
+async fn dynamic_domain_auth_is_counted_under_its_host_type() {
+    let config = config(ENABLED, "").replacen(
+        "hosts = [\"localhost\"]",
+        "hosts = [\"localhost\"]\nhost_types = [\"dyn type\"]",
+        1,
+    );
+    let server = TestServer::start(&config).await;
+    meerkat_core::commands::domain::add_domain(&server.meerkat.server, "dyn.test", "dyn type")
+        .await
+        .expect("dynamic domain added");
+    server.register("bob@dyn.test", "bob-pw").await;
+    let e = Env::new(server);
+    let dyn_type: &[(&str, &str)] = &[("host_type", "dyn type")];
+    assert_eq!(
+        e.scrape().await.val("auth_check_password_count", dyn_type),
+        0.0
+    );
+
+    let mut bob = WsClient::connect(&e.ws).await;
+    bob.open("dyn.test").await;
+    let creds = base64::engine::general_purpose::STANDARD.encode(b"\0bob\0wrong");
+    bob.send(&format!(
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{creds}</auth>"
+    ))
+    .await;
+    let failure = bob.recv().await;
+    assert!(failure.is("failure", ns::SASL), "{failure}");
+    let s = e.scrape().await;
+    assert_eq!(
+        s.val("auth_check_password_count", dyn_type),
+        1.0,
+        "{}",
+        s.text
+    );
+    assert_eq!(s.val("c2s_auth_failed_count", dyn_type), 1.0, "{}", s.text);
 }
