@@ -53,6 +53,30 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Routes again a stanza that was queued for a session but never reached its client
+    /// (the session ended first): call it after the session is unregistered. Nothing
+    /// acknowledged to a sender is lost: a message to the gone full JID falls back to the
+    /// user's other resources or offline storage, an IQ bounces with
+    /// `service-unavailable`; presence and carbon copies (whose original went elsewhere)
+    /// are dropped, as MongooseIM's c2s does at termination.
+    pub fn reroute_undelivered(&self, el: Element) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if el.name() == "presence"
+                || el.has_child("sent", ns::CARBONS)
+                || el.has_child("received", ns::CARBONS)
+            {
+                return;
+            }
+            let from = el.attr("from").and_then(|f| Jid::new(f).ok());
+            let to = el.attr("to").and_then(|t| Jid::new(t).ok());
+            if let (Some(from), Some(to)) = (from, to) {
+                self.route(from, to, el).await;
+            }
+        })
+    }
+}
+
 async fn route(server: &Server, from: Jid, to: Jid, mut el: Element) {
     el.set_attr("from", from.as_str());
     el.set_attr("to", to.as_str());
