@@ -7,6 +7,7 @@ mod bosh_idle;
 mod client;
 mod common;
 mod hist;
+mod hostile;
 mod http1;
 mod http_bench;
 mod latency;
@@ -52,6 +53,9 @@ enum Scenario {
     Login(login::Args),
     /// Scenario 6: HTTP API requests per second beside a plain actix-web hello.
     Http(http_bench::Args),
+    /// Issue 11: peak server memory under the hostile inputs of the security review,
+    /// one fresh server per input.
+    Hostile(hostile::Args),
     /// Every scenario; writes bench/results/<date>.md and .json.
     All(all::Args),
     /// The plain actix-web hello server of the `http` scenario (started by it).
@@ -85,6 +89,7 @@ fn main() -> anyhow::Result<()> {
             Scenario::Latency(a) => latency::run(a, common, launcher, &progress).await,
             Scenario::Login(a) => login::run(a, common, launcher, &progress).await,
             Scenario::Http(a) => http_bench::run(a, common, launcher, &progress).await,
+            Scenario::Hostile(a) => hostile::run(a, common, launcher, &progress).await,
             Scenario::All(a) => {
                 let md = all::run(a, common, &progress).await;
                 progress.stop();
