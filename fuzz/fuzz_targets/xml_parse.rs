@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
         max_bytes: 64 * 1024,
         max_depth: 16,
         max_attrs: 16,
+        ..ParseLimits::default()
     };
     if let Ok(element) = Element::parse(data, &limits) {
         let xml = element.to_xml();
