@@ -11,13 +11,15 @@ fuzz_target!(|data: &[u8]| {
         max_bytes: 64 * 1024,
         max_depth: 16,
         max_attrs: 16,
-        ..ParseLimits::default()
+        max_nodes: 4096,
+        max_text: 32 * 1024,
     };
     if let Ok(element) = Element::parse(data, &limits) {
         let xml = element.to_xml();
         // Escaping can make the output larger than the input.
         let relaxed = ParseLimits {
             max_bytes: usize::MAX,
+            max_text: usize::MAX,
             ..limits
         };
         match Element::parse_str(&xml, &relaxed) {

@@ -1,13 +1,18 @@
 //! XMPP over WebSocket (RFC 7395): the `mod_websockets` handler (MongooseIM 6.6+ name:
 //! `mongoose_websocket_handler`).
 
+mod guard;
 mod session;
 
-pub use session::{FRAME_HARD_LIMIT, render};
+pub use session::{FRAME_HARD_LIMIT, PREAUTH_FRAME_LIMIT, PREAUTH_MAX_NODES, render};
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::error::PayloadError;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev, web};
+use futures_util::Stream;
 use listener_core::{BuildError, Handler, HandlerContext, Mount, Service};
 use meerkat_core::config::{Diagnostics, Limit, Positive, PositiveLimit, Section};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +26,8 @@ pub struct WsConfig {
     pub timeout: Option<Duration>,
     /// Send a WebSocket ping this often (`ping_rate`, ms; default: never).
     pub ping_rate: Option<Duration>,
-    /// Largest accepted stanza in bytes (`max_stanza_size`; default "infinity").
+    /// Largest accepted stanza in bytes (`max_stanza_size`; default [`DEFAULT_MAX_STANZA_SIZE`],
+    /// `None` for "infinity", which still caps messages at [`FRAME_HARD_LIMIT`]).
     pub max_stanza_size: Option<usize>,
     /// Time allowed for stream negotiation (`state_timeout`, alias `c2s_state_timeout`; ms, default 5000).
     pub state_timeout: Option<Duration>,
@@ -29,12 +35,16 @@ pub struct WsConfig {
     pub backwards_compatible_session: bool,
 }
 
+/// The default `max_stanza_size`: 65536 bytes, MongooseIM's default for its c2s listener
+/// (its `mod_websockets` documents "infinity", which meerkat does not default to).
+pub const DEFAULT_MAX_STANZA_SIZE: usize = 65_536;
+
 impl Default for WsConfig {
     fn default() -> Self {
         WsConfig {
             timeout: None,
             ping_rate: None,
-            max_stanza_size: None,
+            max_stanza_size: Some(DEFAULT_MAX_STANZA_SIZE),
             state_timeout: Some(Duration::from_millis(5000)),
             backwards_compatible_session: true,
         }
@@ -56,10 +66,12 @@ impl Handler for WebSocketHandler {
         let ping_rate = s
             .opt::<Positive>("ping_rate", diag)
             .map(|p| Duration::from_millis(p.0));
-        let max_stanza_size = s
-            .opt::<PositiveLimit>("max_stanza_size", diag)
-            .and_then(|l| l.0.finite())
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        let max_stanza_size =
+            s.opt::<PositiveLimit>("max_stanza_size", diag)
+                .map_or(d.max_stanza_size, |l| {
+                    l.0.finite()
+                        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+                });
         if s.has("state_timeout") && s.has("c2s_state_timeout") {
             diag.error(
                 s.key_path("c2s_state_timeout"),
@@ -102,7 +114,7 @@ impl Service for WsService {
             "",
             web::get().to(move |req: HttpRequest, body: web::Payload| {
                 let state = state.clone();
-                async move { upgrade(&state.0, &state.1, req, body) }
+                async move { upgrade(&state.0, &state.1, req, body).await }
             }),
         );
     }
@@ -110,23 +122,29 @@ impl Service for WsService {
 
 /// Upgrades to WebSocket, echoing the `xmpp` subprotocol when offered (RFC 7395 3.1),
 /// and spawns the connection's task on this worker.
-fn upgrade(
+///
+/// The connection's bytes pass through a [`guard::FrameGuard`], which refuses frames
+/// over the session's current limit from their header on; actix-ws's own frame limit
+/// (checked only once a frame is buffered) stays at the largest limit as a backstop.
+async fn upgrade(
     server: &meerkat_core::Server,
     config: &WsConfig,
     req: HttpRequest,
     body: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
+    let limit = guard::FrameLimit::new(session::preauth_limits(config).max_bytes);
+    let guarded: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+        Box::pin(guard::FrameGuard::new(body, limit.clone()));
+    let body = web::Payload::from_request(&req, &mut dev::Payload::from(guarded)).await?;
     let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &["xmpp"])?;
-    let frame_limit = config.max_stanza_size.map_or(FRAME_HARD_LIMIT, |n| {
-        n.saturating_add(1).min(FRAME_HARD_LIMIT)
-    });
-    let stream = stream.max_frame_size(frame_limit);
+    let stream = stream.max_frame_size(session::stanza_limits(config).max_bytes);
     actix_rt::spawn(session::run(
         server.clone(),
         config.clone(),
         req.peer_addr(),
         session,
         stream,
+        limit,
     ));
     Ok(response)
 }

@@ -1,12 +1,22 @@
 //! One WebSocket connection: RFC 7395 framing around the core's c2s session machine.
 //!
-//! Each text frame carries exactly one element. `<open/>` and `<close/>` in the framing
+//! Each text message carries exactly one element. `<open/>` and `<close/>` in the framing
 //! namespace stand for the stream header and its end; everything else is handed to the
 //! core as an element. Output elements are serialized with their own `xmlns` (one element
 //! per frame), the stream header as `<open/>`, the stream end as `<close/>`.
+//!
+//! Limits: until the stream is bound (SASL done, resource bound), a message may carry
+//! [`PREAUTH_FRAME_LIMIT`] bytes (or `max_stanza_size` if smaller) and
+//! [`PREAUTH_MAX_NODES`] XML nodes; afterwards `max_stanza_size` bytes (16 MiB for
+//! `"infinity"`, [`FRAME_HARD_LIMIT`]) and the parser's default node budget. A fragmented
+//! message (continuation frames) is reassembled within the same limit. The byte limit is
+//! enforced on frame headers, before any payload is buffered (see `guard`). A message
+//! over a limit ends the stream with a `policy-violation` stream error (just a close
+//! before `<open/>`).
 
 use crate::WsConfig;
-use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError, Session};
+use crate::guard::FrameLimit;
+use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, Input, Output, StreamOpen, cond_stream};
 use meerkat_core::sm::Routed;
@@ -18,6 +28,94 @@ use xmpp::{Element, ParseError, ParseLimits, ns};
 /// Frames larger than this are refused even with `max_stanza_size = "infinity"`, so that
 /// one client cannot make the server buffer an unbounded frame.
 pub const FRAME_HARD_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The largest message accepted before the stream is bound: 16 KiB, room for any SASL
+/// exchange (a PLAIN or SCRAM message is well under 1 KiB, a token a few KiB).
+pub const PREAUTH_FRAME_LIMIT: usize = 16 * 1024;
+
+/// The XML node budget of a message before the stream is bound (elements, attributes
+/// and text nodes; `<open/>` needs 5, a SASL element 3, the bind request 6).
+pub const PREAUTH_MAX_NODES: usize = 256;
+
+/// Parse limits once the stream is bound: `max_stanza_size` bytes of input and of text,
+/// the parser's default depth, attribute and node budgets.
+pub(crate) fn stanza_limits(config: &WsConfig) -> ParseLimits {
+    let max_bytes = config
+        .max_stanza_size
+        .map_or(FRAME_HARD_LIMIT, |n| n.min(FRAME_HARD_LIMIT));
+    ParseLimits {
+        max_bytes,
+        max_text: max_bytes,
+        ..ParseLimits::default()
+    }
+}
+
+/// Parse limits before the stream is bound.
+pub(crate) fn preauth_limits(config: &WsConfig) -> ParseLimits {
+    let bound = stanza_limits(config);
+    let max_bytes = bound.max_bytes.min(PREAUTH_FRAME_LIMIT);
+    ParseLimits {
+        max_bytes,
+        max_text: max_bytes,
+        max_nodes: bound.max_nodes.min(PREAUTH_MAX_NODES),
+        ..bound
+    }
+}
+
+/// A fragmented message being reassembled (RFC 6455 5.4).
+enum Fragments {
+    None,
+    Text(Vec<u8>),
+    /// Binary messages carry no XMPP (RFC 7395 3.2): their fragments are skipped.
+    Binary,
+}
+
+/// What one continuation frame completes.
+enum Reassembled {
+    /// More fragments to come, or a binary message.
+    Nothing,
+    /// A complete text message.
+    Text(Vec<u8>),
+    /// The message is over the limit.
+    TooBig,
+}
+
+impl Fragments {
+    fn push(&mut self, item: Item, limit: usize) -> Reassembled {
+        let (bytes, last) = match item {
+            Item::FirstText(b) => {
+                *self = Fragments::Text(Vec::new());
+                (b, false)
+            }
+            Item::FirstBinary(_) => {
+                *self = Fragments::Binary;
+                return Reassembled::Nothing;
+            }
+            Item::Continue(b) => (b, false),
+            Item::Last(b) => (b, true),
+        };
+        let Fragments::Text(buf) = self else {
+            // Fragments of a binary message (the decoder refuses a continuation
+            // without a first frame).
+            if last {
+                *self = Fragments::None;
+            }
+            return Reassembled::Nothing;
+        };
+        if buf.len().saturating_add(bytes.len()) > limit {
+            *self = Fragments::None;
+            return Reassembled::TooBig;
+        }
+        buf.extend_from_slice(&bytes);
+        if !last {
+            return Reassembled::Nothing;
+        }
+        match std::mem::replace(self, Fragments::None) {
+            Fragments::Text(text) => Reassembled::Text(text),
+            _ => Reassembled::Nothing,
+        }
+    }
+}
 
 /// Where a connection stands in RFC 7395 framing terms.
 #[derive(PartialEq, Eq)]
@@ -35,6 +133,7 @@ pub async fn run(
     peer: Option<SocketAddr>,
     mut session: Session,
     mut stream: MessageStream,
+    frame_limit: FrameLimit,
 ) {
     let info = ConnInfo {
         connection: "websocket",
@@ -46,10 +145,10 @@ pub async fn run(
     let mut c2s = C2s::new(server.clone(), info);
     let mut mailbox: Option<mpsc::Receiver<Routed>> = None;
     let mut framing = Framing::BeforeOpen;
-    let limits = ParseLimits {
-        max_bytes: config.max_stanza_size.unwrap_or(FRAME_HARD_LIMIT),
-        ..ParseLimits::default()
-    };
+    let mut limits = preauth_limits(&config);
+    frame_limit.set(limits.max_bytes);
+    let mut bound = false;
+    let mut fragments = Fragments::None;
     let mut last_rx = Instant::now();
     let mut next_ping = config.ping_rate.map(|p| Instant::now() + p);
     let mut close_reason: Option<CloseReason> = None;
@@ -67,6 +166,16 @@ pub async fn run(
                             break;
                         }
                     }
+                    Some(Ok(Message::Continuation(item))) => match fragments.push(item, limits.max_bytes) {
+                        Reassembled::Nothing => {}
+                        Reassembled::Text(text) => {
+                            server.metrics().websocket_received_bytes.add(text.len() as u64);
+                            if !handle_frame(&mut c2s, &mut framing, &text, &limits).await {
+                                break;
+                            }
+                        }
+                        Reassembled::TooBig => close_reason = Some(too_big(&mut c2s, &framing).await),
+                    },
                     Some(Ok(Message::Ping(data))) => {
                         if session.pong(&data).await.is_err() {
                             break;
@@ -76,13 +185,13 @@ pub async fn run(
                         c2s.terminate().await;
                         break;
                     }
-                    // Binary, pong and continuation frames carry no XMPP (RFC 7395 3.2).
+                    // Binary and pong frames carry no XMPP (RFC 7395 3.2).
                     Some(Ok(_)) => {}
                     Some(Err(ProtocolError::Overflow)) => {
-                        if framing == Framing::Open {
-                            c2s.stream_error(cond_stream::POLICY_VIOLATION, Some("stanza too big")).await;
-                        }
-                        close_reason = Some(CloseReason { code: CloseCode::Size, description: None });
+                        close_reason = Some(too_big(&mut c2s, &framing).await);
+                    }
+                    Some(Err(_)) if frame_limit.tripped() => {
+                        close_reason = Some(too_big(&mut c2s, &framing).await);
                     }
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "websocket protocol error");
@@ -109,6 +218,12 @@ pub async fn run(
         if mailbox.is_none() {
             mailbox = c2s.take_mailbox();
         }
+        if !bound && c2s.jid().is_some() {
+            // Bound: stanzas may now be as large as max_stanza_size.
+            bound = true;
+            limits = stanza_limits(&config);
+            frame_limit.set(limits.max_bytes);
+        }
         if !flush(&server, &mut c2s, &mut session).await {
             break;
         }
@@ -124,6 +239,20 @@ pub async fn run(
             description: None,
         })))
         .await;
+}
+
+/// A message over the limit: a `policy-violation` stream error once the stream is open,
+/// and the close code for the socket.
+async fn too_big(c2s: &mut C2s, framing: &Framing) -> CloseReason {
+    tracing::debug!("websocket message over the size limit");
+    if *framing == Framing::Open {
+        c2s.stream_error(cond_stream::POLICY_VIOLATION, Some("stanza too big"))
+            .await;
+    }
+    CloseReason {
+        code: CloseCode::Size,
+        description: None,
+    }
 }
 
 fn far_future() -> Instant {
@@ -152,6 +281,12 @@ async fn handle_frame(
             let (condition, text) = match e {
                 ParseError::TooLarge { .. } => {
                     (cond_stream::POLICY_VIOLATION, Some("stanza too big"))
+                }
+                ParseError::TooMuchText { .. } => {
+                    (cond_stream::POLICY_VIOLATION, Some("stanza too big"))
+                }
+                ParseError::TooManyNodes { .. } => {
+                    (cond_stream::POLICY_VIOLATION, Some("too many XML nodes"))
                 }
                 ParseError::TooDeep { .. } | ParseError::TooManyAttributes => {
                     (cond_stream::POLICY_VIOLATION, None)

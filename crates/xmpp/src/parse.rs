@@ -7,7 +7,18 @@
 //! input must be UTF-8, and namespace well-formedness is enforced.
 //!
 //! On top of that, [`ParseLimits`] bound the input size (checked before any
-//! parsing), the nesting depth and the attribute count per element.
+//! parsing), the nesting depth, the attribute count per element, and what the
+//! tree may hold: its number of nodes and its bytes of text. The budgets are
+//! checked while parsing, so a refused input stops the parser early instead of
+//! building a large tree first.
+//!
+//! Memory: the parser holds the input, a scratch buffer of at most the input's
+//! size (rxml's), and the tree. In the tree, each element costs 88 bytes
+//! (its [`Node`]) plus its name beyond 24 bytes, each attribute 64 bytes plus
+//! its value, each text node 88 bytes plus its text; element child lists are
+//! shrunk to fit when the element ends. The densest input (`<a/>`, 4 bytes a
+//! node) thus costs about 22 bytes per input byte, and `max_nodes` caps that
+//! part at about 1.4 MiB by default, whatever the input size.
 //!
 //! Text handling: character data is kept exactly (CDATA sections and
 //! references are resolved, XML end-of-line handling turns `\r\n` and `\r`
@@ -30,15 +41,30 @@ pub struct ParseLimits {
     /// Maximum number of attributes on one element (namespace declarations
     /// are not counted).
     pub max_attrs: usize,
+    /// Maximum number of nodes in the tree: every element (the root
+    /// included), attribute and text node counts one. Namespace declarations
+    /// and whitespace dropped as formatting do not count.
+    pub max_nodes: usize,
+    /// Maximum bytes of character data in the tree: the text of every text
+    /// node plus every attribute value, after unescaping. Unescaping never
+    /// makes text longer, so a value of at least `max_bytes` never triggers.
+    pub max_text: usize,
 }
 
+/// The default [`ParseLimits::max_nodes`]: 16,384 nodes, 1.4 MiB of tree
+/// structure at most. Real stanzas need one node per 10 bytes or more, so
+/// this admits any realistic stanza up to about 160 KiB.
+pub const DEFAULT_MAX_NODES: usize = 16_384;
+
 impl Default for ParseLimits {
-    /// 1 MiB, depth 64, 64 attributes.
+    /// 1 MiB, depth 64, 64 attributes, [`DEFAULT_MAX_NODES`] nodes, 1 MiB of text.
     fn default() -> Self {
         ParseLimits {
             max_bytes: 1_048_576,
             max_depth: 64,
             max_attrs: 64,
+            max_nodes: DEFAULT_MAX_NODES,
+            max_text: 1_048_576,
         }
     }
 }
@@ -61,6 +87,18 @@ pub enum ParseError {
     /// An element has more attributes than [`ParseLimits::max_attrs`].
     #[error("too many attributes on one element")]
     TooManyAttributes,
+    /// The tree would hold more nodes than [`ParseLimits::max_nodes`].
+    #[error("more than {limit} elements, attributes and text nodes")]
+    TooManyNodes {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+    /// The tree would hold more text than [`ParseLimits::max_text`].
+    #[error("more than {limit} bytes of text")]
+    TooMuchText {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
     /// The input is not well-formed (or not namespace-well-formed) XML,
     /// or not UTF-8.
     #[error("malformed XML: {0}")]
@@ -79,10 +117,55 @@ pub enum ParseError {
     Forbidden(String),
 }
 
-/// An open element while parsing, with whether it has element children yet.
+/// An open element while parsing.
 struct Open {
     el: Element,
+    /// Whether it has element children yet.
     has_children: bool,
+    /// Whether its last node is whitespace-only text, which is dropped as
+    /// formatting if an element follows, or at the end if it has children.
+    trailing_ws: bool,
+}
+
+impl Open {
+    /// Drops a trailing whitespace-only text node (formatting between elements).
+    fn drop_trailing_whitespace(&mut self, tally: &mut Tally) {
+        if std::mem::take(&mut self.trailing_ws)
+            && let Some(Node::Text(t)) = self.el.nodes.pop()
+        {
+            tally.nodes = tally.nodes.saturating_sub(1);
+            tally.text = tally.text.saturating_sub(t.len());
+        }
+    }
+}
+
+/// What the tree holds so far, for the budgets of [`ParseLimits`].
+///
+/// A whitespace-only text node may still be dropped as formatting, so the
+/// budgets are checked when the tree's content is known to stay: after an
+/// element starts or ends, and after text that is not whitespace-only. The
+/// tree can therefore exceed a budget by one pending whitespace node only,
+/// and an input is refused exactly when the tree it would give exceeds one.
+#[derive(Default)]
+struct Tally {
+    nodes: usize,
+    text: usize,
+}
+
+impl Tally {
+    fn check(&self, limits: &ParseLimits) -> Result<(), ParseError> {
+        if self.nodes > limits.max_nodes {
+            Err(ParseError::TooManyNodes {
+                limit: limits.max_nodes,
+            })
+        } else if self.text > limits.max_text {
+            Err(ParseError::TooMuchText {
+                limit: limits.max_text,
+            })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 fn is_xml_whitespace(b: u8) -> bool {
@@ -91,13 +174,6 @@ fn is_xml_whitespace(b: u8) -> bool {
 
 fn is_whitespace_text(s: &str) -> bool {
     s.bytes().all(is_xml_whitespace)
-}
-
-/// Drops a trailing whitespace-only text node (formatting between elements).
-fn drop_trailing_whitespace(nodes: &mut Vec<Node>) {
-    if matches!(nodes.last(), Some(Node::Text(t)) if is_whitespace_text(t)) {
-        nodes.pop();
-    }
 }
 
 /// Maps an rxml error raised before the end of the root element.
@@ -156,6 +232,7 @@ impl Element {
         let mut stack: Vec<Open> = Vec::with_capacity(limits.max_depth.min(8));
         let mut root: Option<Element> = None;
         let mut started = false;
+        let mut tally = Tally::default();
 
         loop {
             let event = match parser.parse(&mut buf, true) {
@@ -187,14 +264,18 @@ impl Element {
                     if attrs.len() > limits.max_attrs {
                         return Err(ParseError::TooManyAttributes);
                     }
-                    let mut el_attrs = Vec::with_capacity(attrs.len());
-                    for ((a_ns, a_name), value) in attrs {
-                        el_attrs.push(Attr::from_parts(a_ns, a_name.into_inner(), value));
-                    }
                     if let Some(parent) = stack.last_mut() {
-                        drop_trailing_whitespace(&mut parent.el.nodes);
+                        parent.drop_trailing_whitespace(&mut tally);
                         parent.has_children = true;
                     }
+                    tally.nodes = tally.nodes.saturating_add(1).saturating_add(attrs.len());
+                    tally.check(limits)?;
+                    let mut el_attrs = Vec::with_capacity(attrs.len());
+                    for ((a_ns, a_name), value) in attrs {
+                        tally.text = tally.text.saturating_add(value.len());
+                        el_attrs.push(Attr::from_parts(a_ns, a_name.into_inner(), value));
+                    }
+                    tally.check(limits)?;
                     stack.push(Open {
                         el: Element {
                             name: name.into_inner(),
@@ -203,18 +284,29 @@ impl Element {
                             nodes: Vec::new(),
                         },
                         has_children: false,
+                        trailing_ws: false,
                     });
                 }
                 Event::Text(_, text) => {
                     // rxml only reports text inside the root element.
-                    if let Some(top) = stack.last_mut() {
+                    if let Some(top) = stack.last_mut()
+                        && !text.is_empty()
+                    {
+                        let chunk_ws = is_whitespace_text(&text);
+                        tally.text = tally.text.saturating_add(text.len());
                         match top.el.nodes.last_mut() {
-                            Some(Node::Text(t)) => t.push_str(&text),
-                            _ => {
-                                if !text.is_empty() {
-                                    top.el.nodes.push(Node::Text(text));
-                                }
+                            Some(Node::Text(t)) => {
+                                t.push_str(&text);
+                                top.trailing_ws &= chunk_ws;
                             }
+                            _ => {
+                                top.el.nodes.push(Node::Text(text));
+                                tally.nodes = tally.nodes.saturating_add(1);
+                                top.trailing_ws = chunk_ws;
+                            }
+                        }
+                        if !top.trailing_ws {
+                            tally.check(limits)?;
                         }
                     }
                 }
@@ -223,10 +315,18 @@ impl Element {
                         return Err(ParseError::Malformed("unbalanced end tag".to_owned()));
                     };
                     if open.has_children {
-                        drop_trailing_whitespace(&mut open.el.nodes);
+                        open.drop_trailing_whitespace(&mut tally);
                     }
+                    // A whitespace-only text node kept in a text-only element
+                    // now counts for good.
+                    tally.check(limits)?;
+                    // No spare capacity stays in the tree.
+                    open.el.nodes.shrink_to_fit();
                     match stack.last_mut() {
-                        Some(parent) => parent.el.nodes.push(Node::Element(open.el)),
+                        Some(parent) => {
+                            parent.el.nodes.push(Node::Element(open.el));
+                            parent.trailing_ws = false;
+                        }
                         None => root = Some(open.el),
                     }
                 }
@@ -416,6 +516,7 @@ mod tests {
             max_bytes: 12,
             max_depth: 2,
             max_attrs: 2,
+            ..ParseLimits::default()
         };
         assert_eq!(
             Element::parse_str("<a>0123456789</a>", &limits),
@@ -430,6 +531,7 @@ mod tests {
             max_bytes: 1000,
             max_depth: 2,
             max_attrs: 2,
+            ..ParseLimits::default()
         };
         assert_eq!(
             Element::parse_str("<a><b><c/></b></a>", &limits),
@@ -463,6 +565,8 @@ mod tests {
                 max_bytes,
                 max_depth: usize::MAX,
                 max_attrs: usize::MAX,
+                max_nodes: usize::MAX,
+                max_text: usize::MAX,
             };
             let e = Element::parse_str("<a b='c'>d<e/></a>", &limits).unwrap();
             assert_eq!(e.attr("b"), Some("c"));
@@ -475,6 +579,7 @@ mod tests {
             max_bytes: 0,
             max_depth: 0,
             max_attrs: 0,
+            ..ParseLimits::default()
         };
         assert_eq!(
             Element::parse_str("<a/>", &limits),
@@ -485,6 +590,7 @@ mod tests {
             max_bytes: 100,
             max_depth: 0,
             max_attrs: 0,
+            ..ParseLimits::default()
         };
         assert_eq!(
             Element::parse_str("<a/>", &limits),
@@ -498,5 +604,84 @@ mod tests {
         let e = p(&s).unwrap();
         assert_eq!(e.nodes().count(), 1);
         assert_eq!(e.text().len(), 150_000);
+    }
+
+    fn budget(max_nodes: usize, max_text: usize) -> ParseLimits {
+        ParseLimits {
+            max_nodes,
+            max_text,
+            ..ParseLimits::default()
+        }
+    }
+
+    #[test]
+    fn node_budget_counts_elements_attributes_and_text() {
+        // message, 2 attributes, body, its text: 5 nodes.
+        let s = "<message to='a' type='chat'><body>hi</body></message>";
+        assert!(Element::parse_str(s, &budget(5, 100)).is_ok());
+        assert_eq!(
+            Element::parse_str(s, &budget(4, 100)),
+            Err(ParseError::TooManyNodes { limit: 4 })
+        );
+        // Formatting whitespace does not count, nor do namespace declarations.
+        let s = "<a xmlns='u' xmlns:p='v'>\n  <b/>\n  <c/>\n</a>";
+        assert!(Element::parse_str(s, &budget(3, 0)).is_ok());
+        assert!(Element::parse_str(s, &budget(2, 0)).is_err());
+        // Kept whitespace (a text-only element) counts.
+        assert!(Element::parse_str("<a>  </a>", &budget(2, 2)).is_ok());
+        assert_eq!(
+            Element::parse_str("<a>  </a>", &budget(1, 2)),
+            Err(ParseError::TooManyNodes { limit: 1 })
+        );
+        // Merged text (CDATA, references) is one node.
+        assert!(Element::parse_str("<a>x<![CDATA[y]]>&amp;z</a>", &budget(2, 4)).is_ok());
+    }
+
+    #[test]
+    fn text_budget_counts_text_and_attribute_values() {
+        let s = "<a v='123'>45<b w='6'/>  <c>7 </c></a>";
+        // 3 + 2 + 1 + 2 bytes; the whitespace between elements is dropped.
+        assert!(Element::parse_str(s, &budget(100, 8)).is_ok());
+        assert_eq!(
+            Element::parse_str(s, &budget(100, 7)),
+            Err(ParseError::TooMuchText { limit: 7 })
+        );
+        // Text is counted after unescaping.
+        assert!(Element::parse_str("<a>&amp;&#x1F980;</a>", &budget(100, 5)).is_ok());
+        assert!(Element::parse_str("<a>&amp;&#x1F980;</a>", &budget(100, 4)).is_err());
+    }
+
+    #[test]
+    fn dense_input_is_refused_early() {
+        // 100k tiny elements: 400 KB, under max_bytes, over the node budget.
+        let s = format!("<r>{}</r>", "<a/>".repeat(100_000));
+        assert_eq!(
+            p(&s),
+            Err(ParseError::TooManyNodes {
+                limit: DEFAULT_MAX_NODES
+            })
+        );
+        let s = format!("<r>{}</r>", "<a b='' c=''/>".repeat(10_000));
+        assert_eq!(
+            p(&s),
+            Err(ParseError::TooManyNodes {
+                limit: DEFAULT_MAX_NODES
+            })
+        );
+        let s = format!("<r>{}</r>", "x<a/>".repeat(10_000));
+        assert!(matches!(p(&s), Err(ParseError::TooManyNodes { .. })));
+        // Exactly at the budget is fine.
+        let s = format!("<r>{}</r>", "<a/>".repeat(DEFAULT_MAX_NODES - 1));
+        assert_eq!(p(&s).unwrap().nodes().count(), DEFAULT_MAX_NODES - 1);
+    }
+
+    #[test]
+    fn node_sizes_match_the_documented_costs() {
+        // The module documentation's memory figures; on 64-bit targets.
+        if size_of::<usize>() == 8 {
+            assert_eq!(size_of::<Node>(), 88);
+            assert_eq!(size_of::<Element>(), 88);
+            assert_eq!(size_of::<Attr>(), 64);
+        }
     }
 }

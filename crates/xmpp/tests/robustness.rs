@@ -1,11 +1,15 @@
 //! Feeds ~20k pseudo-random and mutated inputs through `Element::parse`:
-//! it must never panic, and whatever it accepts must serialize to XML that
-//! parses back to an equal element.
+//! it must never panic, whatever it accepts must serialize to XML that
+//! parses back to an equal element, and an accepted tree never exceeds the
+//! node and text budgets of its `ParseLimits`. A second property, over
+//! random node-dense documents and their mutations, checks that the budgets
+//! are exact: an input is refused by a budget exactly when the tree it gives
+//! without budgets exceeds that budget.
 
 mod common;
 
 use common::Rng;
-use xmpp::{Element, ParseError, ParseLimits};
+use xmpp::{Element, Node, ParseError, ParseLimits};
 
 const SEEDS: &[&str] = &[
     "<message xmlns='jabber:client' to='juliet@example.com' from='romeo@example.net/orchard' \
@@ -73,9 +77,47 @@ fn mutate(rng: &mut Rng, input: &mut Vec<u8>) {
     }
 }
 
+/// What a tree holds, as the budgets count it: (nodes, bytes of text).
+/// Every element, attribute and text node is a node; text is the text of
+/// text nodes plus attribute values.
+fn tally(e: &Element) -> (usize, usize) {
+    let mut nodes = 1 + e.all_attrs().count();
+    let mut text: usize = e.all_attrs().map(|a| a.value().len()).sum();
+    for n in e.nodes() {
+        match n {
+            Node::Element(c) => {
+                let (n, t) = tally(c);
+                nodes += n;
+                text += t;
+            }
+            Node::Text(t) => {
+                nodes += 1;
+                text += t.len();
+            }
+        }
+    }
+    (nodes, text)
+}
+
+fn unlimited() -> ParseLimits {
+    ParseLimits {
+        max_bytes: usize::MAX,
+        max_depth: usize::MAX,
+        max_attrs: usize::MAX,
+        max_nodes: usize::MAX,
+        max_text: usize::MAX,
+    }
+}
+
 fn check(input: &[u8], limits: &ParseLimits) -> bool {
     match Element::parse(input, limits) {
         Ok(e) => {
+            let (nodes, text) = tally(&e);
+            assert!(nodes <= limits.max_nodes, "{nodes} nodes; input: {input:?}");
+            assert!(
+                text <= limits.max_text,
+                "{text} bytes of text; input: {input:?}"
+            );
             let xml = e.to_xml();
             let back = Element::parse_str(&xml, &ParseLimits::default()).unwrap_or_else(|err| {
                 panic!("reparse failed: {err}\ninput: {input:?}\nxml: {xml}")
@@ -105,6 +147,8 @@ fn mutated_and_random_inputs_never_panic() {
         max_bytes: 256,
         max_depth: 3,
         max_attrs: 2,
+        max_nodes: 8,
+        max_text: 32,
     };
     let default = ParseLimits::default();
     let mut accepted = 0;
@@ -124,4 +168,114 @@ fn mutated_and_random_inputs_never_panic() {
     }
     // The mutations are mild enough that some inputs stay valid.
     assert!(accepted > 100, "only {accepted} inputs accepted");
+}
+
+/// Pieces of content: text, whitespace (formatting or kept), references, CDATA.
+const TEXTS: &[&str] = &[
+    "x",
+    " ",
+    "\n  ",
+    "&amp;",
+    "&#32;",
+    "<![CDATA[ ]]>",
+    "<![CDATA[y]]>",
+    "\u{e9}",
+    "\r\n",
+];
+
+/// A random node-dense document: small elements, attributes, mixed content.
+fn dense(rng: &mut Rng, depth: usize, out: &mut String) {
+    let name = *rng.pick(&["a", "b", "p:c"][..]);
+    out.push('<');
+    out.push_str(name);
+    if name.starts_with("p:") {
+        out.push_str(" xmlns:p='urn:p'");
+    }
+    for attr in ["u", "v", "w"].iter().take(rng.below(4)) {
+        out.push_str(&format!(" {attr}='{}'", rng.pick(TEXTS).replace('<', "")));
+    }
+    let children = if depth == 0 { 0 } else { rng.below(6) };
+    if children == 0 && rng.chance(50) {
+        out.push_str("/>");
+        return;
+    }
+    out.push('>');
+    for _ in 0..children {
+        if rng.chance(50) {
+            out.push_str(*rng.pick(TEXTS));
+        } else {
+            dense(rng, depth - 1, out);
+        }
+    }
+    if rng.chance(30) {
+        out.push_str(*rng.pick(TEXTS));
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+#[test]
+fn budgets_are_exact() {
+    let mut rng = Rng::new(0x0b0d_9e75_1234_5678);
+    let mut refused_by_budget = 0;
+    for i in 0..5_000 {
+        let mut doc = String::new();
+        let depth = 1 + rng.below(4);
+        dense(&mut rng, depth, &mut doc);
+        let mut input = doc.into_bytes();
+        if i % 4 == 0 {
+            mutate(&mut rng, &mut input);
+        }
+        let reference = Element::parse(&input, &unlimited());
+        // Budgets at, just below and around what the input needs.
+        let (need_nodes, need_text) = match &reference {
+            Ok(e) => tally(e),
+            Err(_) => (rng.below(40), rng.below(40)),
+        };
+        for _ in 0..4 {
+            let max_nodes = need_nodes.saturating_sub(1) + rng.below(3);
+            let max_text = need_text.saturating_sub(1) + rng.below(3);
+            let limits = ParseLimits {
+                max_nodes,
+                max_text,
+                ..unlimited()
+            };
+            let got = Element::parse(&input, &limits);
+            match &reference {
+                Ok(tree) => {
+                    let nodes_over = need_nodes > max_nodes;
+                    let text_over = need_text > max_text;
+                    match got {
+                        Ok(e) => {
+                            assert!(!nodes_over && !text_over, "input {input:?}");
+                            assert_eq!(&e, tree);
+                        }
+                        Err(ParseError::TooManyNodes { limit }) => {
+                            assert_eq!(limit, max_nodes);
+                            assert!(nodes_over, "input {input:?}");
+                            refused_by_budget += 1;
+                        }
+                        Err(ParseError::TooMuchText { limit }) => {
+                            assert_eq!(limit, max_text);
+                            assert!(text_over, "input {input:?}");
+                            refused_by_budget += 1;
+                        }
+                        Err(e) => panic!("{e} for an input that parses; input {input:?}"),
+                    }
+                }
+                // Refused without budgets: still refused, by the same
+                // error or by a budget reached first.
+                Err(reason) => match got {
+                    Ok(_) => panic!("accepted with budgets only; input {input:?}"),
+                    Err(ParseError::TooManyNodes { .. } | ParseError::TooMuchText { .. }) => {}
+                    Err(e) => assert_eq!(&e, reason, "input {input:?}"),
+                },
+            }
+        }
+    }
+    assert!(
+        refused_by_budget > 1_000,
+        "only {refused_by_budget} budget refusals"
+    );
 }

@@ -121,6 +121,7 @@ fn limits() -> ParseLimits {
         max_bytes: 1 << 20,
         max_depth: 64,
         max_attrs: 64,
+        ..ParseLimits::default()
     }
 }
 

@@ -15,6 +15,7 @@ mod graphql_stanza;
 mod listener;
 mod prometheus;
 mod websocket;
+mod websocket_limits;
 mod ws_client;
 // roster, vcard, private, last, offline categories
 mod graphql_roster;
