@@ -560,11 +560,16 @@ impl C2s {
         let creds = match &stored {
             Some(p) => match p.scram_for(hash) {
                 Some(c) => Some(c.clone()),
-                // Plaintext storage: derive keys for this exchange.
-                None => p
-                    .plain
-                    .as_deref()
-                    .and_then(|pw| ScramCredentials::derive(hash, pw, iterations).ok()),
+                // Plaintext storage: derive keys for this exchange (PBKDF2, off the async
+                // workers).
+                None => match p.plain.clone() {
+                    Some(pw) => {
+                        self.server
+                            .hash_job(move || ScramCredentials::derive(hash, &pw, iterations).ok())
+                            .await
+                    }
+                    None => None,
+                },
             },
             None => None,
         };

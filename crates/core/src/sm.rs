@@ -4,10 +4,10 @@
 //! another user's; each shard is a short-held `RwLock`.
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 use tokio::sync::Notify;
@@ -282,7 +282,10 @@ impl Drop for Mailbox {
         if self.owner {
             let lost = self.close();
             if !lost.is_empty() {
-                tracing::warn!(items = lost.len(), "session mailbox dropped with items queued");
+                tracing::warn!(
+                    items = lost.len(),
+                    "session mailbox dropped with items queued"
+                );
             }
         }
     }
