@@ -13,12 +13,11 @@ use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, Input, StreamOpen};
 use meerkat_core::config::{Diagnostics, ServerConfig};
 use meerkat_core::metrics::{CertValidity, HostMetrics};
-use meerkat_core::sm::Routed;
+use meerkat_core::sm::Mailbox;
 use meerkat_storage::SqliteStore;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use xmpp::{BareJid, Element, ParseLimits, ns};
 
 const HOSTS: &[&str] = &[
@@ -59,7 +58,7 @@ fn xml(text: &str) -> Element {
 }
 
 /// Logs `user` in with PLAIN and binds `resource`; returns the session and its mailbox.
-async fn online(server: &Server, user: &str, resource: &str) -> (C2s, mpsc::Receiver<Routed>) {
+async fn online(server: &Server, user: &str, resource: &str) -> (C2s, Mailbox) {
     use base64::Engine;
     let mut c = C2s::new(server.clone(), conn());
     let open = || {
@@ -143,7 +142,7 @@ async fn main() {
     let msg = xml(
         "<message xmlns='jabber:client' to='bob@localhost/b' type='chat' id='m1'><body>Hello, how are you doing today?</body></message>",
     );
-    let route_one = async |alice: &mut C2s, bob: &mut C2s, rx: &mut mpsc::Receiver<Routed>| {
+    let route_one = async |alice: &mut C2s, bob: &mut C2s, rx: &mut Mailbox| {
         alice.handle(Input::Element(msg.clone())).await;
         let item = rx.try_recv().expect("routed to bob");
         bob.handle_routed(item).await;

@@ -62,8 +62,9 @@ fn parts(jid: &BareJid) -> (&str, &str) {
 }
 
 impl Server {
-    /// The stored form of a new password, per `[auth.password]`.
-    pub fn encode_password(&self, password: &str) -> Result<String, AccountError> {
+    /// The stored form of a new password, per `[auth.password]`. The SCRAM keys (PBKDF2)
+    /// are computed off the async workers ([`Server::hash_job`]).
+    pub async fn encode_password(&self, password: &str) -> Result<String, AccountError> {
         if password.is_empty() {
             return Err(AccountError::EmptyPassword);
         }
@@ -71,7 +72,13 @@ impl Server {
         let stored = match auth.password_format {
             PasswordFormat::Plain => StoredPassword::plain(password),
             PasswordFormat::Scram => {
-                StoredPassword::derive(password, &auth.scram_hashes, auth.scram_iterations)
+                let (password, hashes, iterations) = (
+                    password.to_owned(),
+                    auth.scram_hashes.clone(),
+                    auth.scram_iterations,
+                );
+                self.hash_job(move || StoredPassword::derive(&password, &hashes, iterations))
+                    .await
                     .map_err(|e| {
                         AccountError::InvalidJid(format!("password rejected by SASLprep: {e}"))
                     })?
@@ -93,7 +100,7 @@ impl Server {
     }
 
     async fn try_register(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
-        let stored = self.encode_password(password)?;
+        let stored = self.encode_password(password).await?;
         let (domain, user) = parts(jid);
         if let Limit::Finite(max) = self.config().auth.max_users_per_domain
             && self.store().count_users(domain).await? >= max
@@ -124,7 +131,7 @@ impl Server {
 
     /// Replaces an account's password.
     pub async fn set_password(&self, jid: &BareJid, password: &str) -> Result<(), AccountError> {
-        let stored = self.encode_password(password)?;
+        let stored = self.encode_password(password).await?;
         let (domain, user) = parts(jid);
         if self.store().set_password(domain, user, &stored).await? {
             Ok(())
@@ -156,10 +163,15 @@ impl Server {
         password: &str,
     ) -> Result<bool, AccountError> {
         let start = Instant::now();
-        let result = self
-            .stored_password(jid)
-            .await
-            .map(|p| p.is_some_and(|p| p.verify_plain(password)));
+        let result = match self.stored_password(jid).await {
+            Ok(Some(p)) => {
+                let password = password.to_owned();
+                // PBKDF2 for SCRAM-stored passwords: off the async workers.
+                Ok(self.hash_job(move || p.verify_plain(&password)).await)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => Err(e),
+        };
         self.domain_metrics(jid.domain().as_str())
             .auth
             .check_password

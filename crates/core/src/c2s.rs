@@ -8,7 +8,7 @@
 
 use crate::config::SaslMechanism;
 use crate::metrics::HostMetrics;
-use crate::sm::{Routed, SessionId, SessionInfo};
+use crate::sm::{Mailbox, Routed, SessionId, SessionInfo};
 
 use crate::{BoxFuture, Server, offline, presence, roster};
 use base64::Engine;
@@ -16,7 +16,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use xmpp::scram::{ScramCredentials, ScramServer};
 use xmpp::stanza::{ErrorType, cond, error_reply, iq_result, stream_error};
@@ -116,7 +115,12 @@ pub struct C2s {
     lang: String,
     deadline: Option<Instant>,
     out: Vec<Output>,
-    mailbox: Option<mpsc::Receiver<Routed>>,
+    /// The session's mailbox (the owner's handle, drained when the session ends).
+    mailbox: Option<Mailbox>,
+    /// The transport's handle on it, until taken.
+    mailbox_handle: Option<Mailbox>,
+    /// Stanzas the transport could not write to the client, routed again at the end.
+    unsent: Vec<Element>,
     /// Metric handles of the stream's domain (`host_type=""` until the stream names one).
     metrics: Arc<HostMetrics>,
 }
@@ -151,6 +155,8 @@ impl C2s {
             deadline,
             out: Vec::new(),
             mailbox: None,
+            mailbox_handle: None,
+            unsent: Vec::new(),
         }
     }
 
@@ -178,9 +184,34 @@ impl C2s {
     }
 
     /// The session's mailbox, handed out once after binding; the transport polls it and
-    /// passes each item to [`C2s::handle_routed`].
-    pub fn take_mailbox(&mut self) -> Option<mpsc::Receiver<Routed>> {
-        self.mailbox.take()
+    /// passes each item to [`C2s::handle_routed`]. While it waits on a slow client, it
+    /// also waits on [`Mailbox::control`], so that a kick still ends the session.
+    pub fn take_mailbox(&mut self) -> Option<Mailbox> {
+        self.mailbox_handle.take()
+    }
+
+    /// Hands back outputs the transport could not write (the client stopped reading, or
+    /// the connection died): the stanzas among them are routed again when the session
+    /// ends (messages to the user's other resources or offline storage, IQs bounced), as
+    /// if they had never left the mailbox. After the end, at once.
+    pub fn unsent(&mut self, outputs: Vec<Output>) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let stanzas = outputs.into_iter().filter_map(|o| match o {
+                Output::Element(el)
+                    if el.ns() == ns::CLIENT && matches!(el.name(), "message" | "iq") =>
+                {
+                    Some(el)
+                }
+                _ => None,
+            });
+            if matches!(self.state, State::Closed) {
+                for el in stanzas {
+                    self.server.reroute_undelivered(el).await;
+                }
+            } else {
+                self.unsent.extend(stanzas);
+            }
+        })
     }
 
     /// When negotiation must be done by (`state_timeout`); `None` once bound.
@@ -529,11 +560,16 @@ impl C2s {
         let creds = match &stored {
             Some(p) => match p.scram_for(hash) {
                 Some(c) => Some(c.clone()),
-                // Plaintext storage: derive keys for this exchange.
-                None => p
-                    .plain
-                    .as_deref()
-                    .and_then(|pw| ScramCredentials::derive(hash, pw, iterations).ok()),
+                // Plaintext storage: derive keys for this exchange (PBKDF2, off the async
+                // workers).
+                None => match p.plain.clone() {
+                    Some(pw) => {
+                        self.server
+                            .hash_job(move || ScramCredentials::derive(hash, &pw, iterations).ok())
+                            .await
+                    }
+                    None => None,
+                },
             },
             None => None,
         };
@@ -597,6 +633,7 @@ impl C2s {
         self.metrics.session_logins.inc();
         self.metrics.session_count.inc();
         tracing::info!(jid = %full, connection = self.info.connection, "session opened");
+        self.mailbox_handle = Some(reg.mailbox.handle());
         self.mailbox = Some(reg.mailbox);
         self.deadline = None;
         let result = iq_result(&el).with_child(
@@ -897,8 +934,10 @@ impl C2s {
         }
     }
 
-    /// The connection is gone (or the stream ended): broadcast unavailable presence if
-    /// needed and unregister. Idempotent.
+    /// The connection is gone (or the stream ended): unregister, broadcast unavailable
+    /// presence if needed, and route again what the client never got (the stanzas handed
+    /// back with [`C2s::unsent`], then those left in the mailbox) through
+    /// [`Server::reroute_undelivered`]. Idempotent.
     pub fn terminate(&mut self) -> BoxFuture<'_, ()> {
         Box::pin(self.terminate_inner())
     }
@@ -906,7 +945,8 @@ impl C2s {
     // The body of [`Self::terminate`], boxed there to keep transport tasks small.
     async fn terminate_inner(&mut self) {
         let state = std::mem::replace(&mut self.state, State::Closed);
-        self.mailbox = None;
+        let mailbox = self.mailbox.take();
+        self.mailbox_handle = None;
         let State::Active(a) = state else { return };
         let me = a.jid.clone();
         // A replaced session (sid 0) still tells its contacts it is gone, as MongooseIM
@@ -914,14 +954,17 @@ impl C2s {
         // Unless the new session already did: its presence, from the same full JID, stands.
         let replaced = a.sid == 0;
         let superseded = replaced && self.server.sm().resource(&me).is_some_and(|r| r.available);
+        // Unregister first: from now on nothing new is queued here, and what was queued
+        // is drained below.
+        if !replaced {
+            self.server.sm().unregister(&me, a.sid);
+        }
         if a.available && !superseded {
             let mut el = Element::new("presence", ns::CLIENT).with_attr("type", "unavailable");
             if replaced {
                 el.append_child(
                     Element::new("status", ns::CLIENT).with_text("Replaced by new connection"),
                 );
-            } else {
-                self.server.sm().set_presence(&me, a.sid, None, 0);
             }
             presence::broadcast(&self.server, &me, &el, false, None).await;
             for d in &a.directed {
@@ -931,12 +974,22 @@ impl C2s {
             }
             self.record_last(&me, &el).await;
         }
-        if a.sid != 0 {
-            self.server.sm().unregister(&me, a.sid);
+        // Nothing acknowledged is lost: what the client never got is routed again (to
+        // the user's other resources or offline storage; IQs bounce), oldest first.
+        let unsent = std::mem::take(&mut self.unsent);
+        let queued = mailbox.map(|m| m.close()).unwrap_or_default();
+        let rerouted = unsent.len() + queued.len();
+        for el in unsent {
+            self.server.reroute_undelivered(el).await;
+        }
+        for item in queued {
+            if let Routed::Stanza(el) = item {
+                self.server.reroute_undelivered(*el).await;
+            }
         }
         self.metrics.session_logouts.inc();
         self.metrics.session_count.dec();
-        tracing::info!(jid = %me, "session closed");
+        tracing::info!(jid = %me, rerouted, "session closed");
     }
 }
 

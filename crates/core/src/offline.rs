@@ -10,6 +10,24 @@ use xmpp::{BareJid, Element, ParseLimits, ns};
 /// Default cap on messages held per user (MongooseIM's default `max_user_offline_messages`).
 pub const DEFAULT_MAX_MESSAGES: u64 = 100;
 
+/// The largest message stored offline, in bytes of XML (a meerkat limit; MongooseIM has
+/// none): a bigger one bounces with `resource-constraint`. Every stored message can be
+/// parsed back within [`read_limits`].
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// The most bytes of XML held offline per user (a meerkat limit; MongooseIM has none): a
+/// message that would go beyond bounces with `resource-constraint`.
+pub const MAX_USER_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The parser limits stored messages are read back with.
+fn read_limits() -> ParseLimits {
+    let default = ParseLimits::default();
+    ParseLimits {
+        max_bytes: default.max_bytes.max(MAX_MESSAGE_BYTES),
+        ..default
+    }
+}
+
 /// XEP-0085 chat state notifications.
 const CHATSTATES: &str = "http://jabber.org/protocol/chatstates";
 
@@ -24,8 +42,10 @@ pub fn is_storable(el: &Element) -> bool {
     !children.all(|c| c.ns() == CHATSTATES)
 }
 
-/// Stores a message for `user`; bounces it when the user's queue is full or storage fails.
-/// Messages not worth storing ([`is_storable`]) are dropped silently.
+/// Stores a message for `user`; bounces it when the user's queue is full (in messages, or
+/// in bytes: [`MAX_USER_BYTES`]), when it is too big to keep ([`MAX_MESSAGE_BYTES`]) or
+/// could not be read back, or when storage fails. Messages not worth storing
+/// ([`is_storable`]) are dropped silently.
 pub async fn store(server: &Server, user: &BareJid, el: Element) {
     if !is_storable(&el) {
         return;
@@ -47,11 +67,32 @@ pub async fn store(server: &Server, user: &BareJid, el: Element) {
             return server.bounce(&el, cond::INTERNAL_SERVER_ERROR).await;
         }
     }
+    let packet = el.to_xml();
+    if packet.len() > MAX_MESSAGE_BYTES {
+        tracing::info!(user = %user, size = packet.len(), max = MAX_MESSAGE_BYTES, "message too big to store offline; bounced");
+        return server.bounce(&el, cond::RESOURCE_CONSTRAINT).await;
+    }
+    // What is stored must come back: refuse now what could not be parsed later.
+    if let Err(e) = Element::parse_str(&packet, &read_limits()) {
+        tracing::info!(user = %user, error = %e, "message not storable offline; bounced");
+        return server.bounce(&el, cond::RESOURCE_CONSTRAINT).await;
+    }
+    match server.store().offline_bytes(owner).await {
+        Ok(held) if held.saturating_add(packet.len() as u64) > MAX_USER_BYTES => {
+            tracing::info!(user = %user, held, max = MAX_USER_BYTES, "offline storage of the user full; message bounced");
+            return server.bounce(&el, cond::RESOURCE_CONSTRAINT).await;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "offline size failed");
+            return server.bounce(&el, cond::INTERNAL_SERVER_ERROR).await;
+        }
+    }
     let msg = OfflineMessage {
         id: 0,
         from: el.attr("from").unwrap_or("").to_owned(),
         to: el.attr("to").unwrap_or("").to_owned(),
-        packet: el.to_xml(),
+        packet,
         timestamp_us: now_us(),
         expire_us: None,
     };
@@ -61,8 +102,10 @@ pub async fn store(server: &Server, user: &BareJid, el: Element) {
     }
 }
 
-/// Takes `user`'s stored messages, oldest first, each with a delay stamp, and removes them
-/// from storage. The caller delivers them to the session that became available.
+/// Takes `user`'s stored messages, oldest first, each with a delay stamp (unless it has
+/// one from this server already: it was stored before), and removes them from storage.
+/// The caller delivers them to the session that became available. A stored message that
+/// cannot be parsed is never deleted: it stays in storage and is logged as an error.
 pub async fn take(server: &Server, user: &BareJid) -> Vec<Element> {
     let owner = user.as_str();
     let msgs = match server.store().offline_peek(owner).await {
@@ -76,26 +119,43 @@ pub async fn take(server: &Server, user: &BareJid) -> Vec<Element> {
     let Some(last_id) = msgs.last().map(|m| m.id) else {
         return Vec::new();
     };
+    let limits = read_limits();
     let mut out = Vec::with_capacity(msgs.len());
+    let mut taken = Vec::with_capacity(msgs.len());
+    let mut kept = 0usize;
     for m in msgs {
         if m.expire_us.is_some_and(|e| e < now) {
+            taken.push(m.id);
             continue;
         }
-        match Element::parse_str(&m.packet, &ParseLimits::default()) {
+        match Element::parse_str(&m.packet, &limits) {
             Ok(mut el) => {
-                el.append_child(
-                    Element::new("delay", ns::DELAY)
-                        .with_attr("from", user.domain().as_str())
-                        .with_attr("stamp", timestamp_us(m.timestamp_us)),
-                );
+                let domain = user.domain().as_str();
+                let stamped = el
+                    .children()
+                    .any(|c| c.is("delay", ns::DELAY) && c.attr("from") == Some(domain));
+                if !stamped {
+                    el.append_child(
+                        Element::new("delay", ns::DELAY)
+                            .with_attr("from", domain)
+                            .with_attr("stamp", timestamp_us(m.timestamp_us)),
+                    );
+                }
                 out.push(el);
+                taken.push(m.id);
             }
             Err(e) => {
-                tracing::error!(error = %e, id = m.id, "stored offline message unreadable; dropped")
+                kept += 1;
+                tracing::error!(error = %e, user = %user, id = m.id, "stored offline message unreadable; kept in storage");
             }
         }
     }
-    if let Err(e) = server.store().offline_remove(owner, last_id).await {
+    let removed = if kept == 0 {
+        server.store().offline_remove(owner, last_id).await
+    } else {
+        server.store().offline_remove_ids(owner, &taken).await
+    };
+    if let Err(e) = removed {
         tracing::error!(error = %e, "offline remove failed");
     }
     out

@@ -3,7 +3,7 @@
 //! server's own handlers, or back to the sender as a stanza error.
 
 use crate::iq;
-use crate::sm::{Resource, Routed};
+use crate::sm::{Refused, Resource, Routed};
 use crate::{Server, offline, presence};
 use std::future::Future;
 use std::pin::Pin;
@@ -103,15 +103,25 @@ async fn route(server: &Server, from: Jid, to: Jid, mut el: Element) {
     }
 }
 
-/// Delivers to one session; a full mailbox bounces messages and IQs.
+/// Delivers to one session. An overflowed mailbox refuses messages and IQs with
+/// `resource-constraint`; a session that has just ended (its mailbox drained) has the
+/// stanza routed again, as if it had been queued before the end.
 async fn deliver(server: &Server, r: &Resource, el: Element) {
-    let (name, ty) = (el.name().to_owned(), el.attr("type").map(str::to_owned));
-    let copy = (name != "presence").then(|| el.clone());
-    if !r.send(Routed::Stanza(Box::new(el))) {
-        tracing::warn!(jid = %r.jid, stanza = %name, ty = ?ty, "session mailbox full; stanza bounced");
-        if let Some(copy) = copy {
-            server.bounce(&copy, cond::RESOURCE_CONSTRAINT).await;
+    match r.offer(Routed::Stanza(Box::new(el))) {
+        Ok(()) => {}
+        Err(Refused::Full(Routed::Stanza(el))) => {
+            tracing::warn!(jid = %r.jid, stanza = %el.name(), ty = ?el.attr("type"), "session mailbox full; stanza bounced");
+            if el.name() != "presence" {
+                server.bounce(&el, cond::RESOURCE_CONSTRAINT).await;
+            }
         }
+        Err(Refused::Gone(Routed::Stanza(el))) => {
+            // Normally unregistered already; if not (a session dropped without ending),
+            // unregister it so that routing again cannot come back here.
+            server.sm().unregister(&r.jid, r.sid);
+            server.reroute_undelivered(*el).await;
+        }
+        Err(_) => {}
     }
 }
 

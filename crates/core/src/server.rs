@@ -24,6 +24,8 @@ struct Inner {
     domains: crate::domains::DomainRegistry,
     token_key: crate::auth_token::TokenKey,
     commands: crate::commands::State,
+    /// Bounds concurrent password hashing jobs (see [`Server::hash_job`]).
+    hash_jobs: tokio::sync::Semaphore,
 }
 
 impl Server {
@@ -43,6 +45,9 @@ impl Server {
                 domains: Default::default(),
                 token_key: Default::default(),
                 commands: Default::default(),
+                hash_jobs: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
             }),
         }
     }
@@ -85,6 +90,21 @@ impl Server {
     /// State of the command layer (controls handed over by the binary, metric windows).
     pub(crate) fn command_state(&self) -> &crate::commands::State {
         &self.inner.commands
+    }
+    /// Runs CPU-heavy password work (PBKDF2) on the blocking thread pool, never on an
+    /// async worker, at most one job per core at a time; others wait their turn.
+    pub(crate) async fn hash_job<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The semaphore is never closed.
+        let _permit = self.inner.hash_jobs.acquire().await.ok();
+        match tokio::task::spawn_blocking(job).await {
+            Ok(v) => v,
+            // A panic in the job stays a panic; cancellation only happens when the runtime
+            // shuts down.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
     /// Time since start.
     pub fn uptime(&self) -> std::time::Duration {

@@ -4,19 +4,29 @@
 //! another user's; each shard is a short-held `RwLock`.
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use xmpp::{BareJid, Element, FullJid};
 
 /// Process-unique session number.
 pub type SessionId = u64;
 
-/// How many routed items a session may have queued before senders get `resource-constraint`.
+/// How many routed items a session may have queued; one more overflows it (see
+/// [`Mailbox`]).
 pub const MAILBOX_CAPACITY: usize = 512;
+
+/// How many bytes of stanzas (estimated by [`queued_size`], about their serialized length)
+/// a session may have queued; one more stanza overflows it (see [`Mailbox`]). A single
+/// stanza always fits an empty mailbox, whatever its size.
+pub const MAILBOX_BYTES: usize = 1024 * 1024;
+
+/// The text of the `policy-violation` stream error that ends an overflowed session.
+pub const OVERFLOW_REASON: &str = "too many queued stanzas";
 
 /// What the router puts in a session's mailbox.
 #[derive(Debug)]
@@ -26,21 +36,258 @@ pub enum Routed {
     /// A roster push, sent to the client only if it has asked for its roster.
     RosterPush(Box<RosterPush>),
     /// Another session bound the same resource: end this one with a `conflict` stream error.
+    /// A control item: it never waits behind queued stanzas and is never refused.
     Replaced,
-    /// An administrator ended the session (the reason is boxed to keep `Routed` small).
+    /// An administrator ended the session (the reason is boxed to keep `Routed` small), or
+    /// its mailbox overflowed ([`OVERFLOW_REASON`]). A control item, like `Replaced`.
     Kick(Box<String>),
     /// An administrator set the session's presence: handle it as if the client had sent
     /// it (broadcast to subscribers and the user's other resources).
     SetPresence(Box<Element>),
 }
 
-// Every idle session has a mailbox whose first block holds 32 of these: keep it small.
+// Every queued item is one of these: keep it small.
 const _: () = assert!(std::mem::size_of::<Routed>() <= 16);
 
 impl Routed {
     /// An administrator's kick with its reason.
     pub fn kick(reason: impl Into<String>) -> Routed {
         Routed::Kick(Box::new(reason.into()))
+    }
+
+    fn is_control(&self) -> bool {
+        matches!(self, Routed::Replaced | Routed::Kick(_))
+    }
+
+    /// What the item counts against [`MAILBOX_BYTES`].
+    fn size(&self) -> usize {
+        match self {
+            Routed::Stanza(el) | Routed::SetPresence(el) => queued_size(el),
+            Routed::RosterPush(p) => queued_size(&p.item).saturating_add(64),
+            Routed::Replaced | Routed::Kick(_) => 0,
+        }
+    }
+}
+
+/// A cheap estimate of an element's serialized length (names, namespaces, attributes and
+/// text; escaping not counted), without serializing it.
+pub fn queued_size(el: &Element) -> usize {
+    let mut n = el
+        .name()
+        .len()
+        .saturating_mul(2)
+        .saturating_add(el.ns().len())
+        .saturating_add(16);
+    for a in el.all_attrs() {
+        n = n
+            .saturating_add(a.name().len())
+            .saturating_add(a.value().len())
+            .saturating_add(4);
+    }
+    for node in el.nodes() {
+        n = n.saturating_add(match node {
+            xmpp::Node::Element(c) => queued_size(c),
+            xmpp::Node::Text(t) => t.len(),
+        });
+    }
+    n
+}
+
+/// Why [`Resource::offer`] did not queue an item; the item comes back.
+#[derive(Debug)]
+pub enum Refused {
+    /// The session's mailbox overflowed and the session is being closed: refuse (for a
+    /// stanza, the sender gets `resource-constraint`).
+    Full(Routed),
+    /// The session has ended (its mailbox was drained and closed): route the stanza again,
+    /// it never reached the session.
+    Gone(Routed),
+}
+
+#[derive(Default)]
+struct Queue {
+    /// Data items with the size each counts against the budget.
+    items: VecDeque<(Routed, usize)>,
+    bytes: usize,
+    /// A pending control item (`Replaced` wins over a kick).
+    control: Option<Routed>,
+    /// Over budget: refuse data until the session ends.
+    overflowed: bool,
+    /// Drained for good: refuse everything.
+    closed: bool,
+}
+
+/// The state a session's mailbox shares between its senders ([`Resource`]) and its
+/// receivers ([`Mailbox`]). An idle session's costs one small allocation: the queue
+/// allocates only while items wait.
+struct Shared {
+    queue: Mutex<Queue>,
+    notify: Notify,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailbox").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn offer(&self, item: Routed) -> Result<(), Refused> {
+        if item.is_control() {
+            let mut q = self.lock();
+            if q.closed {
+                return Err(Refused::Gone(item));
+            }
+            if !matches!(q.control, Some(Routed::Replaced)) {
+                q.control = Some(item);
+            }
+            drop(q);
+            self.notify.notify_one();
+            return Ok(());
+        }
+        let size = item.size();
+        let mut q = self.lock();
+        if q.closed {
+            return Err(Refused::Gone(item));
+        }
+        if q.overflowed {
+            return Err(Refused::Full(item));
+        }
+        let over = !q.items.is_empty()
+            && (q.items.len() >= MAILBOX_CAPACITY || q.bytes.saturating_add(size) > MAILBOX_BYTES);
+        if over {
+            // The stanza that overflows is queued all the same: the session ends, and
+            // everything queued, this one included, is routed again (offline storage or a
+            // bounce). Later ones are refused until then.
+            q.overflowed = true;
+            if q.control.is_none() {
+                q.control = Some(Routed::kick(OVERFLOW_REASON));
+            }
+        }
+        q.bytes = q.bytes.saturating_add(size);
+        q.items.push_back((item, size));
+        drop(q);
+        self.notify.notify_one();
+        Ok(())
+    }
+}
+
+/// The receiving end of a session's mailbox.
+///
+/// Data (stanzas, roster pushes, admin presence) is queued in order within a budget of
+/// [`MAILBOX_CAPACITY`] items and [`MAILBOX_BYTES`] bytes. The item that would exceed it
+/// is still queued, the mailbox refuses data from then on, and the session is told to end
+/// (a [`Routed::Kick`] with [`OVERFLOW_REASON`]): a client that does not read cannot make
+/// the server hold more than that.
+///
+/// Control items ([`Routed::Kick`], [`Routed::Replaced`]) do not queue: they take a slot
+/// that [`Mailbox::recv`] looks at first, so that a full mailbox never delays or refuses a
+/// kick. A transport blocked writing to a slow client waits on [`Mailbox::control`] too.
+///
+/// When the session ends, [`Mailbox::close`] takes what is left (to be routed again) and
+/// refuses everything from then on.
+pub struct Mailbox {
+    shared: Arc<Shared>,
+    /// The owner's handle closes the mailbox when dropped.
+    owner: bool,
+}
+
+impl std::fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailbox").finish_non_exhaustive()
+    }
+}
+
+impl Mailbox {
+    /// A second receiving handle on the same mailbox (for the transport, while the session
+    /// machine keeps the owner's to drain it at the end).
+    pub(crate) fn handle(&self) -> Mailbox {
+        Mailbox {
+            shared: self.shared.clone(),
+            owner: false,
+        }
+    }
+
+    /// The next item: a pending control item first, then data in order. `None` once the
+    /// mailbox is closed. Cancel-safe.
+    pub async fn recv(&mut self) -> Option<Routed> {
+        loop {
+            if let Some(item) = self.try_recv_inner() {
+                return item;
+            }
+            self.shared.notify.notified().await;
+        }
+    }
+
+    /// The next item if one is waiting (`None` when empty or closed).
+    pub fn try_recv(&mut self) -> Option<Routed> {
+        self.try_recv_inner().flatten()
+    }
+
+    // `Some(None)`: closed; `None`: nothing yet.
+    fn try_recv_inner(&self) -> Option<Option<Routed>> {
+        let mut q = self.shared.lock();
+        if let Some(c) = q.control.take() {
+            return Some(Some(c));
+        }
+        if let Some((item, size)) = q.items.pop_front() {
+            q.bytes = q.bytes.saturating_sub(size);
+            if q.items.is_empty() && q.items.capacity() > 32 {
+                // Give a burst's memory back once it is delivered.
+                q.items = VecDeque::new();
+            }
+            return Some(Some(item));
+        }
+        if q.closed { Some(None) } else { None }
+    }
+
+    /// Whether a control item waits.
+    pub fn has_control(&self) -> bool {
+        self.shared.lock().control.is_some()
+    }
+
+    /// Completes when a control item waits (it stays for [`Mailbox::recv`]). A transport
+    /// selects on it while it waits on a slow client, so that a kick or an overflow ends a
+    /// session whose client does not read.
+    pub async fn control(&self) {
+        loop {
+            if self.has_control() {
+                return;
+            }
+            self.shared.notify.notified().await;
+        }
+    }
+
+    /// Closes the mailbox and returns what was queued, in order: from now on senders get
+    /// [`Refused::Gone`]. Call it after the session is unregistered.
+    pub fn close(&self) -> Vec<Routed> {
+        let mut q = self.shared.lock();
+        q.closed = true;
+        q.control = None;
+        q.bytes = 0;
+        let items = std::mem::take(&mut q.items);
+        drop(q);
+        // Wake a receiver so that it sees the end.
+        self.shared.notify.notify_one();
+        items.into_iter().map(|(item, _)| item).collect()
+    }
+}
+
+impl Drop for Mailbox {
+    fn drop(&mut self) {
+        if self.owner {
+            let lost = self.close();
+            if !lost.is_empty() {
+                tracing::warn!(
+                    items = lost.len(),
+                    "session mailbox dropped with items queued"
+                );
+            }
+        }
     }
 }
 
@@ -83,13 +330,19 @@ pub struct Resource {
     pub carbons: bool,
     /// Admin facts.
     pub info: SessionInfo,
-    tx: mpsc::Sender<Routed>,
+    tx: Arc<Shared>,
 }
 
 impl Resource {
-    /// Queues an item for the session. `false` when its mailbox is full or it is gone.
+    /// Queues an item for the session. `false` when its mailbox refused it (overflowed,
+    /// or the session is gone). A kick or a replacement is never refused by a full mailbox.
     pub fn send(&self, item: Routed) -> bool {
-        self.tx.try_send(item).is_ok()
+        self.tx.offer(item).is_ok()
+    }
+
+    /// Queues an item for the session, or says why not and hands it back.
+    pub fn offer(&self, item: Routed) -> Result<(), Refused> {
+        self.tx.offer(item)
     }
 }
 
@@ -118,8 +371,8 @@ impl Default for SessionManager {
 pub struct Registration {
     /// The new session's number.
     pub sid: SessionId,
-    /// Its mailbox.
-    pub mailbox: mpsc::Receiver<Routed>,
+    /// Its mailbox (the owner's handle: dropping it closes the mailbox).
+    pub mailbox: Mailbox,
 }
 
 impl SessionManager {
@@ -130,7 +383,14 @@ impl SessionManager {
     /// Registers a bound resource. A session already holding the same full JID is told it
     /// was replaced and removed.
     pub fn register(&self, jid: &FullJid, info: SessionInfo) -> Registration {
-        let (tx, mailbox) = mpsc::channel(MAILBOX_CAPACITY);
+        let tx = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            notify: Notify::new(),
+        });
+        let mailbox = Mailbox {
+            shared: tx.clone(),
+            owner: true,
+        };
         let sid = self.next_sid.fetch_add(1, Ordering::Relaxed);
         let bare = jid.to_bare();
         let entry = Resource {
@@ -148,7 +408,7 @@ impl SessionManager {
         let list = shard.entry(bare).or_insert_with(|| Vec::with_capacity(1));
         if let Some(pos) = list.iter().position(|r| r.jid == *jid) {
             let old = list.swap_remove(pos);
-            let _ = old.tx.try_send(Routed::Replaced);
+            let _ = old.tx.offer(Routed::Replaced);
         } else {
             self.count.fetch_add(1, Ordering::Relaxed);
         }

@@ -247,8 +247,13 @@ pub trait Store: Send + Sync + 'static {
     fn offline_peek<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Vec<OfflineMessage>>;
     /// Removes the owner's messages with id <= `up_to_id` (after they were delivered).
     fn offline_remove<'a>(&'a self, owner: &'a str, up_to_id: i64) -> StoreFuture<'a, u64>;
+    /// Removes the owner's messages with these ids (those delivered, when some others
+    /// could not be read back and must stay).
+    fn offline_remove_ids<'a>(&'a self, owner: &'a str, ids: &'a [i64]) -> StoreFuture<'a, u64>;
     /// Number of messages held for the owner.
     fn offline_count<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, u64>;
+    /// Total size in bytes of the packets held for the owner.
+    fn offline_bytes<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, u64>;
     /// Removes messages of `domain` whose expiry is before `now_us`; returns how many.
     fn offline_remove_expired<'a>(&'a self, domain: &'a str, now_us: i64) -> StoreFuture<'a, u64>;
     /// Removes messages of `domain` stored before `before_us`; returns how many.

@@ -7,7 +7,7 @@
 
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, Input, Output, StreamOpen};
-use meerkat_core::sm::Routed;
+use meerkat_core::sm::{Mailbox, Routed};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -65,7 +65,7 @@ pub struct Session {
     registry: Registry,
     p: Params,
     c2s: C2s,
-    mailbox: Option<mpsc::Receiver<Routed>>,
+    mailbox: Option<Mailbox>,
     /// The rid expected next.
     next_rid: u64,
     /// Requests that arrived ahead of a gap (rid = next_rid + 1).
@@ -433,7 +433,7 @@ fn far() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365)
 }
 
-async fn recv(mailbox: &mut Option<mpsc::Receiver<Routed>>) -> Option<Routed> {
+async fn recv(mailbox: &mut Option<Mailbox>) -> Option<Routed> {
     match mailbox {
         Some(m) => m.recv().await,
         None => std::future::pending().await,

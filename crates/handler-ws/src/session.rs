@@ -19,9 +19,8 @@ use crate::guard::FrameLimit;
 use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, Input, Output, StreamOpen, cond_stream};
-use meerkat_core::sm::Routed;
+use meerkat_core::sm::{Mailbox, Routed};
 use std::net::SocketAddr;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use xmpp::{Element, ParseError, ParseLimits, ns};
 
@@ -143,7 +142,7 @@ pub async fn run(
         backwards_compatible_session: config.backwards_compatible_session,
     };
     let mut c2s = C2s::new(server.clone(), info);
-    let mut mailbox: Option<mpsc::Receiver<Routed>> = None;
+    let mut mailbox: Option<Mailbox> = None;
     let mut framing = Framing::BeforeOpen;
     let mut limits = preauth_limits(&config);
     frame_limit.set(limits.max_bytes);
@@ -224,7 +223,7 @@ pub async fn run(
             limits = stanza_limits(&config);
             frame_limit.set(limits.max_bytes);
         }
-        if !flush(&server, &mut c2s, &mut session).await {
+        if !flush(&server, &mut c2s, &mut session, mailbox.as_ref()).await {
             break;
         }
         if c2s.is_closed() || close_reason.is_some() {
@@ -233,12 +232,15 @@ pub async fn run(
     }
     // A dropped socket: the core broadcasts unavailable presence and unregisters.
     c2s.terminate().await;
-    let _ = session
-        .close(close_reason.or(Some(CloseReason {
+    // A client that does not read would hold the close frame forever.
+    let _ = tokio::time::timeout(
+        CLOSING_WRITE_TIMEOUT,
+        session.close(close_reason.or(Some(CloseReason {
             code: CloseCode::Normal,
             description: None,
-        })))
-        .await;
+        }))),
+    )
+    .await;
 }
 
 /// A message over the limit: a `policy-violation` stream error once the stream is open,
@@ -259,7 +261,7 @@ fn far_future() -> Instant {
     Instant::now() + std::time::Duration::from_secs(86_400 * 365)
 }
 
-async fn recv(mailbox: &mut Option<mpsc::Receiver<Routed>>) -> Option<Routed> {
+async fn recv(mailbox: &mut Option<Mailbox>) -> Option<Routed> {
     match mailbox {
         Some(m) => m.recv().await,
         None => std::future::pending().await,
@@ -341,14 +343,66 @@ pub fn render(out: &Output) -> String {
     }
 }
 
+/// How long the last frames of an ended session (its stream error, the close frame) may
+/// wait for a client that does not read.
+const CLOSING_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Why a frame was not written.
+enum Unsent {
+    /// A kick, a replacement or an overflow is waiting in the mailbox: handle it first.
+    Control,
+    /// The socket is gone (or, once the stream has ended, the client did not read).
+    Dead,
+}
+
 /// Writes every pending output, one frame each. False when the socket is gone.
-async fn flush(server: &Server, c2s: &mut C2s, session: &mut Session) -> bool {
-    for out in c2s.take_output() {
+///
+/// A client that does not read makes the write wait. Meanwhile the session's mailbox fills
+/// up until it overflows, or an administrator kicks the session: either puts a control item
+/// in the mailbox, which interrupts the wait. What was not written goes back to the core
+/// ([`C2s::unsent`]), which routes the stanzas again when the session ends.
+async fn flush(
+    server: &Server,
+    c2s: &mut C2s,
+    session: &mut Session,
+    mailbox: Option<&Mailbox>,
+) -> bool {
+    let closing = c2s.is_closed();
+    let mut outputs = c2s.take_output().into_iter();
+    while let Some(out) = outputs.next() {
         let text = render(&out);
-        server.metrics().websocket_sent_bytes.add(text.len() as u64);
-        if session.text(text).await.is_err() {
-            c2s.terminate().await;
-            return false;
+        let len = text.len() as u64;
+        let result = if closing {
+            match tokio::time::timeout(CLOSING_WRITE_TIMEOUT, session.text(text)).await {
+                Ok(Ok(())) => Ok(()),
+                _ => Err(Unsent::Dead),
+            }
+        } else {
+            let control = async {
+                match mailbox {
+                    Some(m) => m.control().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = control => Err(Unsent::Control),
+                sent = session.text(text) => sent.map_err(|_| Unsent::Dead),
+            }
+        };
+        match result {
+            Ok(()) => server.metrics().websocket_sent_bytes.add(len),
+            Err(why) => {
+                let rest: Vec<Output> = std::iter::once(out).chain(outputs).collect();
+                c2s.unsent(rest).await;
+                return match why {
+                    Unsent::Control => true,
+                    Unsent::Dead => {
+                        c2s.terminate().await;
+                        false
+                    }
+                };
+            }
         }
     }
     true

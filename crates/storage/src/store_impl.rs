@@ -433,6 +433,40 @@ impl Store for SqliteStore {
         })
     }
 
+    fn offline_remove_ids<'a>(&'a self, owner: &'a str, ids: &'a [i64]) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let mut tx = begin_write(self).await?;
+            let mut removed = 0;
+            for id in ids {
+                removed += sqlx::query("DELETE FROM offline_messages WHERE owner = $1 AND id = $2")
+                    .bind(owner)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(removed)
+        })
+    }
+
+    fn offline_bytes<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            // Bytes, not characters: the length of the UTF-8 text as a blob (PostgreSQL
+            // would say `octet_length(packet)`).
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(SUM(LENGTH(CAST(packet AS BLOB))), 0) \
+                 FROM offline_messages WHERE owner = $1",
+            )
+            .bind(owner)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+            count(n)
+        })
+    }
+
     fn offline_count<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, u64> {
         Box::pin(async move {
             let n: i64 =

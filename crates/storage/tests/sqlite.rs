@@ -51,6 +51,7 @@ conformance_tests!(
     roster_versions,
     offline_order,
     offline_remove_up_to,
+    offline_remove_ids_and_bytes,
     offline_cleanup_per_domain,
     vcards,
     private_storage,

@@ -8,12 +8,11 @@ use base64::engine::general_purpose::STANDARD as B64;
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, Input, Output, StreamOpen};
 use meerkat_core::config::{Diagnostics, ServerConfig};
-use meerkat_core::sm::Routed;
+use meerkat_core::sm::Mailbox;
 use meerkat_storage::SqliteStore;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use xmpp::scram::{ScramClient, ScramHash};
 use xmpp::{BareJid, Element, ParseLimits, ns};
 
@@ -202,7 +201,7 @@ pub fn conn_info() -> ConnInfo {
 /// Drives one [`C2s`] as a transport would.
 pub struct Client {
     pub c2s: C2s,
-    mailbox: Option<mpsc::Receiver<Routed>>,
+    mailbox: Option<Mailbox>,
     pending: VecDeque<Output>,
     next_id: u32,
 }
@@ -267,7 +266,7 @@ impl Client {
         self.collect();
         loop {
             let item = match self.mailbox.as_mut().map(|m| m.try_recv()) {
-                Some(Ok(item)) => item,
+                Some(Some(item)) => item,
                 _ => break,
             };
             self.c2s.handle_routed(item).await;

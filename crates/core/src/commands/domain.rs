@@ -334,18 +334,17 @@ pub async fn set_domain_password(
         ));
     }
     // SCRAM-SHA-512 keys only, as MongooseIM stores domain-admin passwords.
-    let stored = StoredPassword::derive(
-        password,
-        &[ScramHash::Sha512],
-        server.config().auth.scram_iterations,
-    )
-    .map_err(|_| {
-        error(
-            "invalid_password",
-            "The password contains characters SASLprep does not allow",
-            &d,
-        )
-    })?;
+    let (pw, iterations) = (password.to_owned(), server.config().auth.scram_iterations);
+    let stored = server
+        .hash_job(move || StoredPassword::derive(&pw, &[ScramHash::Sha512], iterations))
+        .await
+        .map_err(|_| {
+            error(
+                "invalid_password",
+                "The password contains characters SASLprep does not allow",
+                &d,
+            )
+        })?;
     server
         .store()
         .domain_admin_set(&d, &stored.to_storage_string())
@@ -373,7 +372,10 @@ pub async fn check_admin_password(server: &Server, domain: &str, password: &str)
     };
     match server.store().domain_admin_get(&d).await {
         Ok(Some(s)) => match StoredPassword::from_storage_string(&s) {
-            Ok(p) => p.verify_plain(password),
+            Ok(p) => {
+                let password = password.to_owned();
+                server.hash_job(move || p.verify_plain(&password)).await
+            }
             Err(e) => {
                 tracing::error!(domain = %d, error = %e, "stored domain admin password is corrupt");
                 false

@@ -5,9 +5,8 @@
 
 use super::{CommandError, CommandResult};
 use crate::Server;
-use crate::sm::{Routed, SessionId, SessionInfo};
+use crate::sm::{Mailbox, Routed, SessionId, SessionInfo};
 use std::time::SystemTime;
-use tokio::sync::mpsc;
 use xmpp::{BareJid, Element, FullJid, Jid, ns};
 
 /// Priority of a message-receiving session: above a client's default 0, as MongooseIM
@@ -190,7 +189,7 @@ pub struct MessageSession {
     server: Server,
     jid: FullJid,
     sid: SessionId,
-    mailbox: mpsc::Receiver<Routed>,
+    mailbox: Mailbox,
 }
 
 impl std::fmt::Debug for MessageSession {
@@ -287,6 +286,26 @@ impl MessageSession {
 impl Drop for MessageSession {
     fn drop(&mut self) {
         self.server.sm().unregister(&self.jid, self.sid);
+        // Messages queued but never streamed are routed again (offline storage...).
+        let left: Vec<Element> = self
+            .mailbox
+            .close()
+            .into_iter()
+            .filter_map(|item| match item {
+                Routed::Stanza(el) => Some(*el),
+                _ => None,
+            })
+            .collect();
+        if !left.is_empty()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let server = self.server.clone();
+            rt.spawn(async move {
+                for el in left {
+                    server.reroute_undelivered(el).await;
+                }
+            });
+        }
         tracing::info!(jid = %self.jid, "message subscription session closed");
     }
 }

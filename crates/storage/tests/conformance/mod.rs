@@ -561,6 +561,56 @@ pub async fn offline_order(store: Arc<dyn Store>) {
     assert!(store.offline_push("nodomain", &bad).await.is_err());
 }
 
+/// offline_remove_ids removes exactly the owner's listed messages; offline_bytes sums the
+/// UTF-8 length of the owner's packets.
+pub async fn offline_remove_ids_and_bytes(store: Arc<dyn Store>) {
+    assert_eq!(store.offline_bytes(ALICE).await.unwrap(), 0);
+    let mut ids = Vec::new();
+    let mut bytes = 0;
+    for i in 0..5 {
+        let packet = format!("<message>é{i}</message>");
+        bytes += packet.len() as u64;
+        let m = msg("x@example.net", ALICE, &packet, i, None);
+        ids.push(store.offline_push(ALICE, &m).await.unwrap());
+        let m = msg("x@example.net", BOB, "<message>b</message>", i, None);
+        store.offline_push(BOB, &m).await.unwrap();
+    }
+    // 'é' is two bytes: bytes are counted, not characters.
+    assert_eq!(store.offline_bytes(ALICE).await.unwrap(), bytes);
+    let bob_ids: Vec<i64> = store
+        .offline_peek(BOB)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    // Another owner's ids are not touched.
+    assert_eq!(
+        store
+            .offline_remove_ids(ALICE, &bob_ids[..2])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .offline_remove_ids(ALICE, &[ids[0], ids[2], ids[4]])
+            .await
+            .unwrap(),
+        3
+    );
+    let left: Vec<i64> = store
+        .offline_peek(ALICE)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(left, vec![ids[1], ids[3]]);
+    assert_eq!(store.offline_count(BOB).await.unwrap(), 5);
+    assert_eq!(store.offline_remove_ids(ALICE, &[]).await.unwrap(), 0);
+}
+
 /// offline_remove removes exactly the owner's messages with id <= up_to_id.
 pub async fn offline_remove_up_to(store: Arc<dyn Store>) {
     let mut alice_ids = Vec::new();
