@@ -2,6 +2,16 @@
 //! `mongoose_bosh_handler`). Session settings come from `[services.service_bosh]` (or the
 //! older `[modules.mod_bosh]`); without either, session creation is refused with
 //! `host-unknown`, as MongooseIM does.
+//!
+//! Limits:
+//! - a request body is at most [`MAX_BODY`] bytes once the session is bound, and
+//!   [`MAX_BODY_UNBOUND`] before (session creation, SASL, restart, bind); larger bodies get
+//!   HTTP 413 before any parsing;
+//! - a body carries at most [`MAX_BODY_CHILDREN`] elements (more: `policy-violation`);
+//! - `rid` is at most [`MAX_RID`] (2^53 - 1, XEP-0124; above: `bad-request`);
+//! - the client's `wait` is clamped to `max_wait` (default 60 s; `"infinity"` means
+//!   [`WAIT_CEILING`]); the session module bounds the response cache and gives every
+//!   session a deadline without client requests.
 
 mod session;
 
@@ -11,21 +21,125 @@ use listener_core::{BuildError, Handler, HandlerContext, Mount, Service};
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, StreamOpen};
 use meerkat_core::config::{Diagnostics, Section};
-use session::{Params, Registry, Request, Session, terminate_body};
+use session::{Entry, Params, Registry, Request, Session, terminate_body};
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use xmpp::{Element, ParseLimits, ns};
+use xmpp::{Element, ParseError, ParseLimits, ns};
 
 /// The handler type.
 pub struct BoshHandler;
 
-/// Largest request body accepted.
+/// Largest request body accepted from a bound session.
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Largest request body accepted before the session is bound: session creation, SASL,
+/// stream restart and resource binding all fit in a few hundred bytes.
+pub const MAX_BODY_UNBOUND: usize = 8 * 1024;
+
+/// Most elements one request body may carry.
+pub const MAX_BODY_CHILDREN: usize = 100;
+
+/// Highest `rid` accepted: XEP-0124 keeps rids below 2^53.
+pub const MAX_RID: u64 = (1 << 53) - 1;
 
 /// `wait` when the client gives none.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// Upper bound of `wait` when `max_wait` is `"infinity"`.
+pub const WAIT_CEILING: Duration = Duration::from_secs(3600);
+
+/// Why a request body is refused before it reaches a session (answered in HTTP terms:
+/// nothing in it could be trusted to name a session).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// Larger than the limit that applies.
+    #[error("Request body larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Not well-formed XML (or beyond the parser's limits).
+    #[error("Malformed request body: {0}")]
+    Malformed(ParseError),
+    /// Well-formed, but not a BOSH `<body/>`.
+    #[error("Expected a <body/> in the http://jabber.org/protocol/httpbind namespace")]
+    NotBody,
+}
+
+/// A request body that parsed.
+#[derive(Debug)]
+pub struct Body {
+    /// The `<body/>` element.
+    pub el: Element,
+    /// Its `sid`, if any.
+    pub sid: Option<String>,
+    /// Its `rid`, or the terminate condition that refuses the request (a missing or
+    /// out-of-range rid, too many elements).
+    pub rid: Result<u64, &'static str>,
+}
+
+/// Parses and checks one request body of at most `max_bytes` bytes. Never panics.
+pub fn parse_body(payload: &[u8], max_bytes: usize) -> Result<Body, BodyError> {
+    if payload.len() > max_bytes {
+        return Err(BodyError::TooLarge { limit: max_bytes });
+    }
+    let limits = ParseLimits {
+        max_bytes,
+        ..ParseLimits::default()
+    };
+    let el = match Element::parse(payload, &limits) {
+        Ok(el) if el.is("body", ns::HTTPBIND) => el,
+        Ok(_) => return Err(BodyError::NotBody),
+        Err(ParseError::TooLarge { limit }) => return Err(BodyError::TooLarge { limit }),
+        Err(e) => return Err(BodyError::Malformed(e)),
+    };
+    let sid = el.attr("sid").map(str::to_owned);
+    let rid = match el.attr("rid").and_then(parse_rid) {
+        None => Err("bad-request"),
+        Some(_) if el.children().count() > MAX_BODY_CHILDREN => Err("policy-violation"),
+        Some(rid) => Ok(rid),
+    };
+    Ok(Body { el, sid, rid })
+}
+
+/// A `rid`: a decimal integer from 0 to [`MAX_RID`].
+pub fn parse_rid(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<u64>().ok().filter(|r| *r <= MAX_RID)
+}
+
+/// A duration in whole seconds chosen by the client (`wait`, `pause`): digits only;
+/// a value too large for `u64` saturates (it is clamped by the caller anyway).
+pub fn parse_secs(s: &str) -> Option<Duration> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Duration::from_secs(s.parse::<u64>().unwrap_or(u64::MAX)))
+}
+
+/// The `sid` of a body's start tag, read without parsing the rest of the body (to pick
+/// the size limit before parsing). `None` when the start tag is not readable.
+fn start_tag_sid(payload: &[u8]) -> Option<String> {
+    use rxml::{Event, Parse, Parser};
+    let mut parser = Parser::new();
+    let mut buf = payload;
+    loop {
+        match parser.parse(&mut buf, true) {
+            Ok(Some(Event::XmlDeclaration(..))) => continue,
+            Ok(Some(Event::StartElement(_, _, attrs))) => {
+                return attrs.into_iter().find_map(|((a_ns, name), value)| {
+                    (a_ns.is_empty() && name.as_str() == "sid").then_some(value)
+                });
+            }
+            _ => return None,
+        }
+    }
+}
 
 impl Handler for BoshHandler {
     const NAME: &'static str = "mod_bosh";
@@ -107,47 +221,57 @@ fn terminal(condition: &str) -> HttpResponse {
     xml_reply(StatusCode::OK).body(terminate_body(Some(condition)).to_xml())
 }
 
+/// Whether the body names a live session that is bound (and may send large bodies).
+fn names_bound_session(state: &State, payload: &[u8]) -> bool {
+    let Some(sid) = start_tag_sid(payload) else {
+        return false;
+    };
+    state
+        .registry
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&sid)
+        .is_some_and(|e| e.bound.load(Ordering::Relaxed))
+}
+
 async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResponse {
     state
         .server
         .metrics()
         .bosh_received_bytes
         .add(payload.len() as u64);
-    let limits = ParseLimits {
-        max_bytes: MAX_BODY,
-        ..ParseLimits::default()
+    let limit = if payload.len() > MAX_BODY_UNBOUND && names_bound_session(state, &payload) {
+        MAX_BODY
+    } else {
+        MAX_BODY_UNBOUND
     };
-    let parsed = Element::parse(&payload, &limits);
+    let parsed = parse_body(&payload, limit);
     // A held request can wait for minutes: do not keep its raw body alive meanwhile.
     drop(payload);
-    let el = match parsed {
-        Ok(el) if el.is("body", ns::HTTPBIND) => el,
-        Ok(_) => {
-            return HttpResponse::BadRequest()
-                .body("Expected a <body/> in the http://jabber.org/protocol/httpbind namespace");
+    let body = match parsed {
+        Ok(b) => b,
+        Err(e @ BodyError::TooLarge { .. }) => {
+            return HttpResponse::PayloadTooLarge().body(e.to_string());
         }
-        Err(e) => return HttpResponse::BadRequest().body(format!("Malformed request body: {e}")),
-    };
-    let Some(rid) = el.attr("rid").and_then(|r| r.parse::<u64>().ok()) else {
-        return terminal("bad-request");
+        Err(e) => return HttpResponse::BadRequest().body(e.to_string()),
     };
     let (gzip, deflate) = accepts(req);
-    let text = match el.attr("sid").map(str::to_owned) {
+    let text = match body.sid {
         Some(sid) => {
             let tx = state
                 .registry
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .get(&sid)
-                .cloned();
+                .map(|e| e.tx.clone());
             let Some(tx) = tx else {
                 return terminal("item-not-found");
             };
             let (reply, rx) = oneshot::channel();
             if tx
                 .send(Box::new(Request {
-                    rid,
-                    body: el,
+                    rid: body.rid,
+                    body: body.el,
                     reply,
                 }))
                 .await
@@ -160,10 +284,16 @@ async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResp
                 Err(_) => return terminal("item-not-found"),
             }
         }
-        None => match create(state, req, el, rid).await {
-            Ok(text) => text,
-            Err(condition) => return terminal(condition),
-        },
+        None => {
+            let rid = match body.rid {
+                Ok(rid) => rid,
+                Err(condition) => return terminal(condition),
+            };
+            match create(state, req, body.el, rid).await {
+                Ok(text) => text,
+                Err(condition) => return terminal(condition),
+            }
+        }
     };
     encoded(text, gzip, deflate)
 }
@@ -234,13 +364,15 @@ async fn create(
         .and_then(|h| h.parse::<u64>().ok())
         .filter(|h| *h >= 1)
         .ok_or("undefined-condition")?;
-    let client_wait = el
-        .attr("wait")
-        .and_then(|w| w.parse::<u64>().ok())
-        .map_or(DEFAULT_WAIT, Duration::from_secs);
-    let wait = settings
+    // The client's wait, clamped to max_wait as MongooseIM does.
+    let max_wait = settings
         .max_wait
-        .map_or(client_wait, |m| client_wait.min(m));
+        .map_or(WAIT_CEILING, |m| m.min(WAIT_CEILING));
+    let wait = el
+        .attr("wait")
+        .and_then(parse_secs)
+        .unwrap_or(DEFAULT_WAIT)
+        .min(max_wait);
     let client_acks = el.attr("ack") == Some("1");
     let sid = meerkat_core::util::random_hex(20);
     let peer = req.peer_addr();
@@ -248,7 +380,7 @@ async fn create(
         connection: "bosh",
         ip: peer.map(|p| p.ip()),
         port: peer.map_or(0, |p| p.port()),
-        state_timeout: Some(Duration::from_secs(5) + wait),
+        state_timeout: Some(Duration::from_secs(5).saturating_add(wait)),
         backwards_compatible_session: true,
     };
     let params = Params {
@@ -262,7 +394,15 @@ async fn create(
         client_acks,
     };
     let c2s = C2s::new(server.clone(), info);
-    let mut session = Session::new(server.clone(), state.registry.clone(), params, c2s, rid);
+    let bound = Arc::new(AtomicBool::new(false));
+    let mut session = Session::new(
+        server.clone(),
+        state.registry.clone(),
+        params,
+        c2s,
+        rid,
+        bound.clone(),
+    );
     let open = StreamOpen {
         to: Some(domain),
         version: el
@@ -279,10 +419,173 @@ async fn create(
             .registry
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(sid.clone(), tx);
+            .insert(sid.clone(), Entry { tx, bound });
         actix_rt::spawn(session.run(rx));
         tracing::debug!(%sid, "BOSH session created");
     }
     server.metrics().bosh_sent_bytes.add(text.len() as u64);
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rids_stay_below_2_pow_53() {
+        assert_eq!(parse_rid("0"), Some(0));
+        assert_eq!(parse_rid("9007199254740991"), Some(MAX_RID));
+        assert_eq!(parse_rid("9007199254740992"), None);
+        assert_eq!(parse_rid("18446744073709551615"), None);
+        assert_eq!(parse_rid("99999999999999999999999"), None);
+        for bad in ["", "-1", "+1", " 1", "1e3", "0x10"] {
+            assert_eq!(parse_rid(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn client_seconds_saturate() {
+        assert_eq!(parse_secs("60"), Some(Duration::from_secs(60)));
+        assert_eq!(
+            parse_secs("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_secs("-5"), None);
+        assert_eq!(parse_secs(""), None);
+    }
+
+    #[test]
+    fn body_checks() {
+        let b = parse_body(
+            b"<body xmlns='http://jabber.org/protocol/httpbind' sid='s1' rid='7'/>",
+            MAX_BODY,
+        )
+        .unwrap();
+        assert_eq!((b.sid.as_deref(), b.rid), (Some("s1"), Ok(7)));
+        let b = parse_body(
+            b"<body xmlns='http://jabber.org/protocol/httpbind' rid='9007199254740992'/>",
+            MAX_BODY,
+        )
+        .unwrap();
+        assert_eq!(b.rid, Err("bad-request"));
+        let many = format!(
+            "<body xmlns='http://jabber.org/protocol/httpbind' rid='1'>{}</body>",
+            "<a/>".repeat(MAX_BODY_CHILDREN + 1)
+        );
+        assert_eq!(
+            parse_body(many.as_bytes(), MAX_BODY).unwrap().rid,
+            Err("policy-violation")
+        );
+        assert_eq!(
+            parse_body(many.as_bytes(), 100).unwrap_err(),
+            BodyError::TooLarge { limit: 100 }
+        );
+        assert_eq!(
+            parse_body(b"<body xmlns='other'/>", MAX_BODY).unwrap_err(),
+            BodyError::NotBody
+        );
+        assert!(matches!(
+            parse_body(b"<body", MAX_BODY),
+            Err(BodyError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn start_tag_sid_reads_only_the_start_tag() {
+        assert_eq!(
+            start_tag_sid(b"<?xml version='1.0'?><body xmlns='http://jabber.org/protocol/httpbind' sid=\"abc\" rid='1'><unclosed>"),
+            Some("abc".to_owned())
+        );
+        assert_eq!(
+            start_tag_sid(b"<body xmlns='http://jabber.org/protocol/httpbind' rid='1'/>"),
+            None
+        );
+        assert_eq!(start_tag_sid(b"garbage"), None);
+        assert_eq!(start_tag_sid(b""), None);
+    }
+
+    /// xorshift64*: deterministic, so a failing round replays from its seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Random and mutated bodies never make the body parser (or the start-tag reader that
+    /// picks the size limit) panic, and every accepted body keeps the documented limits.
+    #[test]
+    fn mutated_bodies_never_panic() {
+        let seeds: [&[u8]; 6] = [
+            b"<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' to='localhost' rid='1573741820' hold='1' wait='60' xmpp:version='1.0' ack='1'/>",
+            b"<body xmlns='http://jabber.org/protocol/httpbind' sid='0123456789abcdef' rid='9007199254740991'><message xmlns='jabber:client' to='a@b' type='chat'><body>hi &amp; &#x263A;</body></message></body>",
+            b"<body xmlns='http://jabber.org/protocol/httpbind' sid='s' rid='5' type='terminate'><presence xmlns='jabber:client' type='unavailable'/></body>",
+            b"<body xmlns='http://jabber.org/protocol/httpbind' sid='s' rid='6' pause='18446744073709551616' ack='99999999999999999999'/>",
+            b"<?xml version='1.0'?><body rid='7' xmlns='http://jabber.org/protocol/httpbind' sid='s' xmpp:restart='true' xmlns:xmpp='urn:xmpp:xbosh'><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGEAYg==</auth></body>",
+            b"<body xmlns='http://jabber.org/protocol/httpbind' rid='8'><a/><b><c/></b><![CDATA[x]]></body>",
+        ];
+        let tokens: [&[u8]; 16] = [
+            b"<",
+            b">",
+            b"/>",
+            b"</body>",
+            b"'",
+            b"\"",
+            b"&",
+            b"&amp;",
+            b"&#0;",
+            b"<a>",
+            b"rid='",
+            b"sid='",
+            b"9007199254740992",
+            b"\xff",
+            b"<!DOCTYPE x>",
+            b"<a/>",
+        ];
+        let mut rng = Rng(0x5EED_B05B_0D1E_5EED);
+        for round in 0..20_000 {
+            let mut input = seeds[round % seeds.len()].to_vec();
+            for _ in 0..1 + rng.below(6) {
+                let at = rng.below(input.len() + 1);
+                match rng.below(5) {
+                    0 => {
+                        let t = tokens[rng.below(tokens.len())];
+                        input.splice(at..at, t.iter().copied());
+                    }
+                    1 if at < input.len() => {
+                        input.remove(at);
+                    }
+                    2 if at < input.len() => input[at] = rng.next() as u8,
+                    3 => input.truncate(at),
+                    _ => {
+                        // Repeat a slice: amplification attempts.
+                        let end = (at + rng.below(16)).min(input.len());
+                        let chunk = input[at..end].repeat(1 + rng.below(200));
+                        input.splice(at..at, chunk);
+                    }
+                }
+            }
+            let _ = start_tag_sid(&input);
+            for limit in [MAX_BODY_UNBOUND, MAX_BODY] {
+                match parse_body(&input, limit) {
+                    Ok(b) => {
+                        assert!(input.len() <= limit);
+                        if let Ok(rid) = b.rid {
+                            assert!(rid <= MAX_RID, "round {round}");
+                            assert!(b.el.children().count() <= MAX_BODY_CHILDREN);
+                        }
+                    }
+                    Err(BodyError::TooLarge { .. }) => assert!(input.len() > limit),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
 }

@@ -4,11 +4,27 @@
 //!
 //! HTTP requests reach the task through a channel (they may arrive on any worker) and get
 //! their response body back through a oneshot.
+//!
+//! Bounds:
+//! - the response cache keeps the newest response always and older unacknowledged ones
+//!   (with `ack`) while they fit in [`CACHE_MAX_BYTES`] and [`CACHE_MAX_RESPONSES`]; a
+//!   retransmission of a dropped one ends the session with `item-not-found`;
+//! - a session whose client sends no request for `wait` + `inactivity` ends, even if a
+//!   request is held; with `inactivity = "infinity"`, `wait` + `max_pause` (the longest
+//!   the client may announce to be away), so no session outlives its client;
+//! - all rid and time arithmetic is checked or saturating (rids are at most 2^53 - 1).
+//!
+//! Nothing queued for the client is lost when the session ends (inactivity, deadline, an
+//! error, a client that went away): stanzas not yet sent, and those still in the
+//! session's mailbox, are routed again with [`Server::reroute_undelivered`] (to the user's
+//! other resources or offline storage; IQs bounce). A response whose HTTP client is
+//! already gone when it is ready keeps its stanzas queued for the next request.
 
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, Input, Output, StreamOpen};
 use meerkat_core::sm::{Mailbox, Routed};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -18,14 +34,27 @@ use xmpp::{Element, ns};
 /// Requests a client may have outstanding (the `requests` attribute).
 pub const REQUESTS: u64 = 2;
 
+/// Most bytes of cached responses kept for retransmission beyond the newest one.
+pub const CACHE_MAX_BYTES: usize = 256 * 1024;
+
+/// Most responses kept for retransmission.
+pub const CACHE_MAX_RESPONSES: usize = 16;
+
 /// Live sessions of one BOSH mount, by sid.
-/// Requests travel boxed: a channel allocates room for 32 of its items up front.
-pub type Registry = Arc<Mutex<HashMap<String, mpsc::Sender<Box<Request>>>>>;
+pub type Registry = Arc<Mutex<HashMap<String, Entry>>>;
+
+/// One live session in the [`Registry`].
+pub struct Entry {
+    /// Requests travel boxed: a channel allocates room for 32 of its items up front.
+    pub tx: mpsc::Sender<Box<Request>>,
+    /// The session is bound (its client may send bodies up to `MAX_BODY`).
+    pub bound: Arc<AtomicBool>,
+}
 
 /// One HTTP request for a session.
 pub struct Request {
-    /// Its `rid`.
-    pub rid: u64,
+    /// Its `rid`, or the terminate condition refusing it (the session ends).
+    pub rid: Result<u64, &'static str>,
     /// The parsed `<body/>`.
     pub body: Element,
     /// Where the response body goes.
@@ -42,7 +71,8 @@ pub struct Params {
     pub wait: Duration,
     /// Requests held at most (always 1).
     pub hold: usize,
-    /// Session dies after this long without a held request (`None` = never).
+    /// Session dies after this long without a held request (`None` = never, but see the
+    /// deadline without requests in the module doc).
     pub inactivity: Option<Duration>,
     /// Longest allowed pause.
     pub max_pause: Duration,
@@ -69,7 +99,7 @@ pub struct Session {
     /// The rid expected next.
     next_rid: u64,
     /// Requests that arrived ahead of a gap (rid = next_rid + 1).
-    deferred: BTreeMap<u64, Request>,
+    deferred: BTreeMap<u64, Parsed>,
     held: VecDeque<Held>,
     /// Elements waiting for a held request.
     pending: Vec<Element>,
@@ -77,14 +107,56 @@ pub struct Session {
     ending: bool,
     closed: bool,
     /// Sent responses by rid, for retransmission and `report`.
-    cache: BTreeMap<u64, (Arc<str>, Instant)>,
+    cache: Cache,
     /// Highest rid answered so far.
     last_answered: u64,
     /// A lost response to report (`report`, `time`) in the next response.
     report: Option<u64>,
     last_activity: Instant,
+    /// When the client last sent a request.
+    last_request: Instant,
     /// Inactivity allowed during a client pause.
     paused_for: Option<Duration>,
+    /// Shared with the registry: the session is bound.
+    bound: Arc<AtomicBool>,
+}
+
+/// Responses already sent, by rid, bounded in count and bytes.
+#[derive(Default)]
+struct Cache {
+    map: BTreeMap<u64, (Arc<str>, Instant)>,
+    bytes: usize,
+}
+
+impl Cache {
+    fn get(&self, rid: u64) -> Option<&(Arc<str>, Instant)> {
+        self.map.get(&rid)
+    }
+
+    /// Adds the response to `rid`, then drops the oldest ones beyond `max_count` or
+    /// beyond [`CACHE_MAX_BYTES`]; the newest response always stays.
+    fn insert(&mut self, rid: u64, text: Arc<str>, max_count: usize) {
+        self.bytes = self.bytes.saturating_add(text.len());
+        if let Some((old, _)) = self.map.insert(rid, (text, Instant::now())) {
+            self.bytes = self.bytes.saturating_sub(old.len());
+        }
+        while self.map.len() > 1 && (self.map.len() > max_count || self.bytes > CACHE_MAX_BYTES) {
+            self.pop_first();
+        }
+    }
+
+    fn pop_first(&mut self) {
+        if let Some((_, (text, _))) = self.map.pop_first() {
+            self.bytes = self.bytes.saturating_sub(text.len());
+        }
+    }
+
+    /// Forgets the responses the client acknowledged (rid up to `ack`).
+    fn acknowledge(&mut self, ack: u64) {
+        while self.map.first_key_value().is_some_and(|(k, _)| *k <= ack) {
+            self.pop_first();
+        }
+    }
 }
 
 /// Builds `<body xmlns='http://jabber.org/protocol/httpbind'/>`.
@@ -103,24 +175,33 @@ pub fn terminate_body(condition: Option<&str>) -> Element {
 
 impl Session {
     /// A session whose creation request (rid `rid`) was accepted.
-    pub fn new(server: Server, registry: Registry, p: Params, c2s: C2s, rid: u64) -> Session {
+    pub fn new(
+        server: Server,
+        registry: Registry,
+        p: Params,
+        c2s: C2s,
+        rid: u64,
+        bound: Arc<AtomicBool>,
+    ) -> Session {
         Session {
             server,
             registry,
             p,
             c2s,
             mailbox: None,
-            next_rid: rid + 1,
+            next_rid: rid.saturating_add(1),
             deferred: BTreeMap::new(),
             held: VecDeque::new(),
             pending: Vec::new(),
             ending: false,
             closed: false,
-            cache: BTreeMap::new(),
+            cache: Cache::default(),
             last_answered: rid,
             report: None,
             last_activity: Instant::now(),
+            last_request: Instant::now(),
             paused_for: None,
+            bound,
         }
     }
 
@@ -163,8 +244,8 @@ impl Session {
             }
         }
         if !self.closed {
-            self.cache
-                .insert(rid, (Arc::from(resp.to_xml()), Instant::now()));
+            let max = self.cache_max_count();
+            self.cache.insert(rid, Arc::from(resp.to_xml()), max);
         }
         resp
     }
@@ -173,12 +254,18 @@ impl Session {
     pub async fn run(mut self, mut rx: mpsc::Receiver<Box<Request>>) {
         while !self.closed {
             let hold_deadline = self.held.front().map(|h| h.deadline);
-            let inactivity = if self.held.is_empty() {
-                self.paused_for.or(self.p.inactivity)
+            let allowance = self.paused_for.or(self.p.inactivity);
+            let idle_deadline = if self.held.is_empty() {
+                allowance.map(|i| after(self.last_activity, i))
             } else {
                 None
             };
-            let idle_deadline = inactivity.map(|i| self.last_activity + i);
+            // However requests are held or answered, a client that sends nothing for
+            // wait + inactivity (or max_pause) is gone.
+            let request_deadline = after(
+                after(self.last_request, self.p.wait),
+                allowance.unwrap_or(self.p.max_pause),
+            );
             let negotiation = self.c2s.deadline();
             tokio::select! {
                 req = rx.recv() => match req {
@@ -194,6 +281,10 @@ impl Session {
                     tracing::debug!(sid = %self.p.sid, "BOSH session inactive; closing");
                     break;
                 }
+                _ = sleep_until(request_deadline) => {
+                    tracing::debug!(sid = %self.p.sid, "BOSH client sent no request in time; closing");
+                    break;
+                }
                 _ = sleep_until(negotiation.unwrap_or_else(far)), if negotiation.is_some() => self.c2s.on_timeout().await,
             }
             if self.mailbox.is_none() {
@@ -201,28 +292,76 @@ impl Session {
             }
             self.collect();
             self.flush();
+            self.bound
+                .store(self.c2s.jid().is_some() && !self.closed, Ordering::Relaxed);
+        }
+        self.bound.store(false, Ordering::Relaxed);
+        if self.mailbox.is_none() {
+            self.mailbox = self.c2s.take_mailbox();
         }
         // Whatever ended the session, the core cleans up (unavailable presence, unregister).
         self.c2s.terminate().await;
         for h in self.held.drain(..) {
             let _ = h.reply.send(terminate_body(None).to_xml());
         }
+        for (_, d) in std::mem::take(&mut self.deferred) {
+            let _ = d.reply.send(terminate_body(None).to_xml());
+        }
         self.registry
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&self.p.sid);
+        self.reroute_undelivered().await;
         tracing::debug!(sid = %self.p.sid, "BOSH session ended");
+    }
+
+    /// Routes again what never reached the client: unsent output and the mailbox's
+    /// remaining stanzas (the session is unregistered: nothing new arrives).
+    async fn reroute_undelivered(&mut self) {
+        self.collect();
+        let mut undelivered: Vec<Element> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .filter(|el| el.ns() == ns::CLIENT)
+            .collect();
+        if let Some(mut mailbox) = self.mailbox.take() {
+            mailbox.close();
+            while let Ok(item) = mailbox.try_recv() {
+                if let Routed::Stanza(el) = item {
+                    undelivered.push(*el);
+                }
+            }
+        }
+        if !undelivered.is_empty() {
+            tracing::debug!(sid = %self.p.sid, count = undelivered.len(), "BOSH session ended with undelivered stanzas; routing them again");
+        }
+        for el in undelivered {
+            self.server.reroute_undelivered(el).await;
+        }
     }
 
     async fn on_request(&mut self, r: Request) {
         self.last_activity = Instant::now();
+        self.last_request = self.last_activity;
         self.paused_for = None;
+        let rid = match r.rid {
+            Ok(rid) => rid,
+            Err(condition) => {
+                tracing::debug!(sid = %self.p.sid, condition, "BOSH request refused; closing");
+                self.fail(r.reply, condition);
+                return;
+            }
+        };
+        let r = Parsed {
+            rid,
+            body: r.body,
+            reply: r.reply,
+        };
         if r.rid < self.next_rid {
             // A retransmission: of a held request (the client's connection broke), or of an
             // answered one (its response was lost).
             if let Some(h) = self.held.iter_mut().find(|h| h.rid == r.rid) {
                 h.reply = r.reply;
-            } else if let Some((cached, _)) = self.cache.get(&r.rid) {
+            } else if let Some((cached, _)) = self.cache.get(r.rid) {
                 self.send(r.reply, cached.to_string());
             } else {
                 self.fail(r.reply, "item-not-found");
@@ -230,17 +369,17 @@ impl Session {
             return;
         }
         if r.rid == self.next_rid {
-            self.next_rid += 1;
+            self.next_rid = self.next_rid.saturating_add(1);
             self.process(r).await;
             while let Some(d) = self.deferred.remove(&self.next_rid) {
                 if self.closed {
                     let _ = d.reply.send(terminate_body(None).to_xml());
                     continue;
                 }
-                self.next_rid += 1;
+                self.next_rid = self.next_rid.saturating_add(1);
                 self.process(d).await;
             }
-        } else if r.rid < self.next_rid + REQUESTS {
+        } else if r.rid < self.next_rid.saturating_add(REQUESTS) {
             // Ahead of a gap: processed once the missing request arrives.
             self.deferred.insert(r.rid, r);
         } else {
@@ -248,20 +387,20 @@ impl Session {
         }
     }
 
-    async fn process(&mut self, r: Request) {
-        let Request {
+    async fn process(&mut self, r: Parsed) {
+        let Parsed {
             rid,
             body: mut req,
             reply,
         } = r;
         if let Some(ack) = req
             .attr("ack")
-            .and_then(|a| a.parse::<u64>().ok())
+            .and_then(crate::parse_rid)
             .filter(|_| self.p.client_acks)
         {
-            self.cache.retain(|k, _| *k > ack);
+            self.cache.acknowledge(ack);
             if ack < self.last_answered && self.report.is_none() {
-                self.report = Some(ack + 1);
+                self.report = Some(ack.saturating_add(1));
             }
         }
         let children: Vec<Element> = req
@@ -295,12 +434,12 @@ impl Session {
             return;
         }
         if let Some(pause) = req.attr("pause") {
-            let secs = pause.parse::<u64>().unwrap_or(u64::MAX);
-            if Duration::from_secs(secs) > self.p.max_pause {
+            let pause = crate::parse_secs(pause).unwrap_or(Duration::MAX);
+            if pause > self.p.max_pause {
                 self.fail(reply, "policy-violation");
                 return;
             }
-            self.paused_for = Some(Duration::from_secs(secs));
+            self.paused_for = Some(pause);
             while !self.held.is_empty() {
                 self.answer_oldest(Vec::new());
             }
@@ -325,7 +464,7 @@ impl Session {
         self.held.push_back(Held {
             rid,
             reply,
-            deadline: Instant::now() + self.p.wait,
+            deadline: after(Instant::now(), self.p.wait),
         });
         // At most `hold` requests are kept; the older is answered first.
         while self.held.len() > self.p.hold {
@@ -379,11 +518,22 @@ impl Session {
     }
 
     fn respond(&mut self, rid: u64, reply: oneshot::Sender<String>, mut resp: Element) {
-        if self.p.server_acks && rid + 1 < self.next_rid {
-            resp.set_attr("ack", (self.next_rid - 1).to_string());
+        if reply.is_closed() {
+            // Its HTTP client is gone: keep the stanzas for the next request (or for
+            // rerouting if the session ends); a retransmission gets the empty body.
+            let mut stanzas: Vec<Element> = resp
+                .take_children()
+                .into_iter()
+                .filter(|el| el.ns() == ns::CLIENT)
+                .collect();
+            stanzas.append(&mut self.pending);
+            self.pending = stanzas;
+        }
+        if self.p.server_acks && rid.saturating_add(1) < self.next_rid {
+            resp.set_attr("ack", self.next_rid.saturating_sub(1).to_string());
         }
         if let Some(report) = self.report.take() {
-            match self.cache.get(&report) {
+            match self.cache.get(report) {
                 Some((_, sent)) => {
                     resp.set_attr("report", report.to_string());
                     resp.set_attr("time", sent.elapsed().as_millis().to_string());
@@ -392,14 +542,20 @@ impl Session {
             }
         }
         let text: Arc<str> = Arc::from(resp.to_xml());
-        self.cache.insert(rid, (text.clone(), Instant::now()));
-        if !self.p.client_acks {
-            while self.cache.len() > REQUESTS as usize {
-                self.cache.pop_first();
-            }
-        }
+        let max = self.cache_max_count();
+        self.cache.insert(rid, text.clone(), max);
         self.last_answered = self.last_answered.max(rid);
         self.send(reply, text.to_string());
+    }
+
+    /// Responses kept for retransmission: the `requests` window, or with client acks
+    /// every unacknowledged one within the cache bounds.
+    fn cache_max_count(&self) -> usize {
+        if self.p.client_acks {
+            CACHE_MAX_RESPONSES
+        } else {
+            REQUESTS as usize
+        }
     }
 
     fn send(&self, reply: oneshot::Sender<String>, text: String) {
@@ -429,8 +585,23 @@ fn body_with(content: Vec<Element>) -> Element {
     b
 }
 
+/// A year: no deadline is further away than this.
+const YEAR: Duration = Duration::from_secs(86_400 * 365);
+
 fn far() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365)
+    after(Instant::now(), YEAR)
+}
+
+/// `base + d`, never panicking: durations beyond a year count as a year.
+fn after(base: Instant, d: Duration) -> Instant {
+    base.checked_add(d.min(YEAR)).unwrap_or(base)
+}
+
+/// A request whose rid was accepted.
+struct Parsed {
+    rid: u64,
+    body: Element,
+    reply: oneshot::Sender<String>,
 }
 
 async fn recv(mailbox: &mut Option<Mailbox>) -> Option<Routed> {

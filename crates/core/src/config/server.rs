@@ -161,7 +161,8 @@ pub struct AuthConfig {
 pub struct BoshSettings {
     /// Longest time without a held request before the session dies (`None` = never).
     pub inactivity: Option<Duration>,
-    /// Upper bound of the client's `wait` (`None` = unbounded).
+    /// Upper bound of the client's `wait` (default 60 s; `None` = "infinity", which the
+    /// BOSH handler still caps at one hour).
     pub max_wait: Option<Duration>,
     /// Add `ack` to responses.
     pub server_acks: bool,
@@ -629,9 +630,10 @@ fn read_bosh(mut s: Section<'_>, with_host_types: bool, diag: &mut Diagnostics) 
     let inactivity = s
         .opt::<PositiveLimit>("inactivity", diag)
         .map_or(Some(Duration::from_secs(30)), |l| secs(l.0));
+    // 60 s when absent (MongooseIM: "infinity"); "infinity" is capped by the handler.
     let max_wait = s
         .opt::<PositiveLimit>("max_wait", diag)
-        .and_then(|l| secs(l.0));
+        .map_or(Some(Duration::from_secs(60)), |l| secs(l.0));
     let server_acks = s.get_or("server_acks", false, diag);
     let max_pause = Duration::from_secs(s.get_or("max_pause", Positive(120), diag).0);
     if let Some(b) = s.opt::<String>("backend", diag)
@@ -885,7 +887,13 @@ mod tests {
         let (c, d) =
             read("[general]\nhosts=[\"h\"]\n[modules.mod_bosh]\ninactivity = \"infinity\"\n");
         assert!(d.is_ok(), "{d}");
-        assert_eq!(c.bosh.unwrap().inactivity, None);
+        let b = c.bosh.unwrap();
+        assert_eq!(b.inactivity, None);
+        assert_eq!(
+            b.max_wait,
+            Some(Duration::from_secs(60)),
+            "finite by default"
+        );
     }
 
     #[test]
