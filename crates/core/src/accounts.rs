@@ -156,10 +156,28 @@ impl Server {
         password: &str,
     ) -> Result<bool, AccountError> {
         let start = Instant::now();
-        let result = self
-            .stored_password(jid)
-            .await
-            .map(|p| p.is_some_and(|p| p.verify_plain(password)));
+        let result = match self.stored_password(jid).await {
+            Ok(Some(p)) => Ok(p.verify_plain(password)),
+            // An unknown account costs what a known one does (no user-existence timing
+            // oracle): one PBKDF2 run against fake keys when keys are stored.
+            Ok(None) => {
+                let auth = &self.config().auth;
+                if auth.password_format == PasswordFormat::Scram
+                    && let Some(&hash) = auth.scram_hashes.first()
+                {
+                    let key = self.fake_salt_key().await;
+                    let fake = xmpp::scram::ScramCredentials::for_unknown_user(
+                        hash,
+                        jid.as_str(),
+                        auth.scram_iterations,
+                        key,
+                    );
+                    let _ = fake.verify_password(password);
+                }
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        };
         self.domain_metrics(jid.domain().as_str())
             .auth
             .check_password

@@ -24,6 +24,8 @@ struct Inner {
     domains: crate::domains::DomainRegistry,
     token_key: crate::auth_token::TokenKey,
     commands: crate::commands::State,
+    login_throttle: crate::login_throttle::LoginThrottle,
+    fake_salt_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 impl Server {
@@ -32,6 +34,7 @@ impl Server {
         let mut secret = [0u8; 32];
         rand::fill(&mut secret[..]);
         let metrics = Metrics::new(&config.all_host_types());
+        let login_throttle = crate::login_throttle::LoginThrottle::new(config.auth.login_throttle);
         Server {
             inner: Arc::new(Inner {
                 config,
@@ -43,6 +46,8 @@ impl Server {
                 domains: Default::default(),
                 token_key: Default::default(),
                 commands: Default::default(),
+                login_throttle,
+                fake_salt_key: Default::default(),
             }),
         }
     }
@@ -85,6 +90,33 @@ impl Server {
     /// State of the command layer (controls handed over by the binary, metric windows).
     pub(crate) fn command_state(&self) -> &crate::commands::State {
         &self.inner.commands
+    }
+    /// Login failure throttling (see [`crate::login_throttle`]).
+    pub fn login_throttle(&self) -> &crate::login_throttle::LoginThrottle {
+        &self.inner.login_throttle
+    }
+    /// The key fake SCRAM salts of unknown users derive from: kept in the store, so that
+    /// an unknown user's salt is as stable across restarts as a real one's.
+    pub(crate) async fn fake_salt_key(&self) -> &[u8] {
+        let key = self
+            .inner
+            .fake_salt_key
+            .get_or_init(|| async {
+                let fresh = crate::util::random_hex(48);
+                match self
+                    .store()
+                    .secret_get_or_insert("fake_scram_salt", &fresh)
+                    .await
+                {
+                    Ok(k) => k.into_bytes(),
+                    Err(e) => {
+                        tracing::error!(error = %e, "fake SCRAM salt key not stored; using the process secret");
+                        self.inner.secret.to_vec()
+                    }
+                }
+            })
+            .await;
+        key
     }
     /// Time since start.
     pub fn uptime(&self) -> std::time::Duration {

@@ -118,6 +118,7 @@ async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResp
         ..ParseLimits::default()
     };
     let parsed = Element::parse(&payload, &limits);
+    let bytes = payload.len();
     // A held request can wait for minutes: do not keep its raw body alive meanwhile.
     drop(payload);
     let el = match parsed {
@@ -148,6 +149,7 @@ async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResp
                 .send(Box::new(Request {
                     rid,
                     body: el,
+                    bytes,
                     reply,
                 }))
                 .await
