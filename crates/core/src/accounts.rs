@@ -169,7 +169,28 @@ impl Server {
                 // PBKDF2 for SCRAM-stored passwords: off the async workers.
                 Ok(self.hash_job(move || p.verify_plain(&password)).await)
             }
-            Ok(None) => Ok(false),
+            // An unknown account costs what a known one does (no user-existence timing
+            // oracle): one PBKDF2 run against fake keys when keys are stored.
+            Ok(None) => {
+                let auth = &self.config().auth;
+                if auth.password_format == PasswordFormat::Scram
+                    && let Some(&hash) = auth.scram_hashes.first()
+                {
+                    let key = self.fake_salt_key().await.to_vec();
+                    let fake = xmpp::scram::ScramCredentials::for_unknown_user(
+                        hash,
+                        jid.as_str(),
+                        auth.scram_iterations,
+                        &key,
+                    );
+                    let password = password.to_owned();
+                    self.hash_job(move || {
+                        let _ = fake.verify_password(&password);
+                    })
+                    .await;
+                }
+                Ok(false)
+            }
             Err(e) => Err(e),
         };
         self.domain_metrics(jid.domain().as_str())

@@ -6,7 +6,7 @@
 //! machine does stream negotiation (RFC 6120: SASL, resource binding, the legacy session
 //! IQ), stanza handling for the user (RFC 6121: roster, presence, carbons), and cleanup.
 
-use crate::config::SaslMechanism;
+use crate::config::{PasswordFormat, SaslMechanism};
 use crate::metrics::HostMetrics;
 use crate::sm::{Mailbox, Routed, SessionId, SessionInfo};
 
@@ -81,6 +81,8 @@ enum Sasl {
     Scram {
         server: Box<ScramServer>,
         user: Option<BareJid>,
+        /// The throttle key of the name the client gave (for unknown users).
+        account: Option<String>,
         /// Server-side time spent so far (for `auth_authorize_time`).
         spent: Duration,
     },
@@ -123,6 +125,8 @@ pub struct C2s {
     unsent: Vec<Element>,
     /// Metric handles of the stream's domain (`host_type=""` until the stream names one).
     metrics: Arc<HostMetrics>,
+    /// The `c2s_shaper` of the client's incoming bytes: its name and bucket.
+    shaper: Option<(String, crate::shaper::Shaper)>,
 }
 
 fn sasl_failure(condition: &str) -> Element {
@@ -157,6 +161,24 @@ impl C2s {
             mailbox: None,
             mailbox_handle: None,
             unsent: Vec::new(),
+            shaper: None,
+        }
+    }
+
+    /// Counts `bytes` just read from the client against its traffic shaper
+    /// (`c2s_shaper`); returns how long the transport must stop reading from the client,
+    /// or `None` to go on at once.
+    pub fn shape(&mut self, bytes: usize) -> Option<Duration> {
+        let (_, shaper) = self.shaper.as_mut()?;
+        Some(shaper.update(bytes)).filter(|d| !d.is_zero())
+    }
+
+    /// Picks the shaper `c2s_shaper` gives `who`; a bucket of the same shaper is kept.
+    fn choose_shaper(&mut self, who: crate::access::Subject<'_>) {
+        let next = self.server.c2s_shaper(who);
+        let same = matches!((&self.shaper, &next), (Some((a, _)), Some((b, _))) if a == b);
+        if !same {
+            self.shaper = next;
         }
     }
 
@@ -312,6 +334,8 @@ impl C2s {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::WaitOpen | State::WaitAuth(_) => {
                 self.state = State::WaitAuth(Sasl::Idle);
+                let domain = self.domain.clone();
+                self.choose_shaper(crate::access::Subject::domain(&domain));
                 let mut mechs = Element::new("mechanisms", ns::SASL);
                 for m in &self.server.config().auth.sasl_mechanisms {
                     if *m == SaslMechanism::Oauth
@@ -398,7 +422,34 @@ impl C2s {
     async fn auth_failed(&mut self, user: Option<&str>, condition: &str) {
         self.metrics.auth_failed.inc();
         tracing::info!(user = user.unwrap_or(""), domain = %self.domain, ip = ?self.info.ip, "authentication failed");
+        self.server.login_throttle().failed(self.info.ip, user);
         self.emit(sasl_failure(condition));
+    }
+
+    /// The key of an account for the login throttle: its bare JID, or what the client
+    /// typed when that is no valid JID (unknown accounts are tracked alike).
+    fn throttle_key(&self, username: &str) -> String {
+        self.user_jid(username)
+            .map_or_else(|| format!("{username}@{}", self.domain), |j| j.to_string())
+    }
+
+    /// Refuses the attempt when its address or account is locked by the login throttle.
+    fn throttled(&mut self, account: Option<&str>) -> bool {
+        let Err(why) = self.server.login_throttle().check(self.info.ip, account) else {
+            return false;
+        };
+        self.metrics.auth_failed.inc();
+        tracing::info!(user = account.unwrap_or(""), ip = ?self.info.ip, ?why, "authentication refused: too many failures");
+        self.emit(
+            Element::new("failure", ns::SASL)
+                .with_child(Element::new("temporary-auth-failure", ns::SASL))
+                .with_child(
+                    Element::new("text", ns::SASL)
+                        .with_attr("xml:lang", "en")
+                        .with_text("Too many failed authentication attempts; try again later"),
+                ),
+        );
+        true
     }
 
     async fn auth_succeeded(&mut self, user: BareJid, additional: Option<Vec<u8>>) {
@@ -408,6 +459,8 @@ impl C2s {
         }
         self.emit(success);
         tracing::debug!(user = %user, "authenticated");
+        self.server.login_throttle().succeeded(user.as_str());
+        self.choose_shaper(crate::access::Subject::bare(&user));
         self.state = State::WaitRestart(user);
     }
 
@@ -444,6 +497,9 @@ impl C2s {
                         }
                     }
                     SaslMechanism::Oauth => {
+                        if self.throttled(None) {
+                            return;
+                        }
                         let start = std::time::Instant::now();
                         if self.sasl_oauth(&data).await {
                             self.metrics.auth.authorize.since(start);
@@ -456,6 +512,7 @@ impl C2s {
                 Sasl::Scram {
                     mut server,
                     user,
+                    account,
                     spent,
                 },
             ) => {
@@ -470,7 +527,7 @@ impl C2s {
                         self.auth_succeeded(user, Some(server_final)).await
                     }
                     (_, user) => {
-                        let name = user.as_ref().map(|u| u.to_string());
+                        let name = user.map(|u| u.to_string()).or(account);
                         self.auth_failed(name.as_deref(), "not-authorized").await;
                     }
                 }
@@ -513,6 +570,9 @@ impl C2s {
             self.emit(sasl_failure("malformed-request"));
             return false;
         };
+        if self.throttled(Some(&self.throttle_key(&creds.username))) {
+            return false;
+        }
         let Some(user) = self.user_jid(&creds.username) else {
             self.auth_failed(Some(&creds.username), "not-authorized")
                 .await;
@@ -544,6 +604,10 @@ impl C2s {
         let Ok((mut scram, first)) = ScramServer::start(hash, data) else {
             return self.emit(sasl_failure("malformed-request"));
         };
+        let account = self.throttle_key(&first.username);
+        if self.throttled(Some(&account)) {
+            return;
+        }
         let user = self.user_jid(&first.username);
         let authz_ok = first
             .authzid
@@ -573,22 +637,35 @@ impl C2s {
             },
             None => None,
         };
-        // Unknown users run the exchange against fake keys and fail at the proof, so that
-        // the server does not reveal which accounts exist.
+        // Unknown users run the exchange against fake keys and fail at the proof (only a
+        // known user can succeed), so that the server does not reveal which accounts
+        // exist. With stored keys, the fake salt derives from the name and a stored key:
+        // the same at every attempt and across restarts, like a real one. With plaintext
+        // storage, known users get a fresh salt and a PBKDF2 run per attempt: so do
+        // unknown ones.
         let known = creds.is_some();
-        let creds = creds.unwrap_or_else(|| {
-            ScramCredentials::for_unknown_user(
-                hash,
-                &first.username,
-                iterations,
-                self.server.secret(),
-            )
-        });
+        let creds = match creds {
+            Some(c) => c,
+            None if self.server.config().auth.password_format == PasswordFormat::Plain => {
+                match ScramCredentials::derive(hash, &account, iterations) {
+                    Ok(c) => c,
+                    Err(_) => {
+                        let key = self.server.fake_salt_key().await;
+                        ScramCredentials::for_unknown_user(hash, &first.username, iterations, key)
+                    }
+                }
+            }
+            None => {
+                let key = self.server.fake_salt_key().await;
+                ScramCredentials::for_unknown_user(hash, &first.username, iterations, key)
+            }
+        };
         let challenge = scram.server_first(&creds);
         self.emit(Element::new("challenge", ns::SASL).with_text(B64.encode(challenge)));
         self.state = State::WaitAuth(Sasl::Scram {
             server: Box::new(scram),
             user: user.filter(|_| known),
+            account: Some(account),
             spent: start.elapsed(),
         });
     }
@@ -629,7 +706,9 @@ impl C2s {
             port: self.info.port,
             started: SystemTime::now(),
         };
-        let reg = self.server.sm().register(&full, info);
+        // MongooseIM's max_user_sessions: beyond it, the oldest session is replaced.
+        let max_sessions = self.server.max_user_sessions(&user);
+        let reg = self.server.sm().register(&full, info, max_sessions);
         self.metrics.session_logins.inc();
         self.metrics.session_count.inc();
         tracing::info!(jid = %full, connection = self.info.connection, "session opened");

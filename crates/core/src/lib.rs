@@ -1,6 +1,7 @@
 //! The meerkat XMPP server core. It knows nothing about HTTP: transports hand it parsed
 //! XML elements and take elements back (see [`c2s`]).
 
+pub mod access;
 pub mod accounts;
 pub mod auth_token;
 pub mod c2s;
@@ -8,12 +9,14 @@ pub mod commands;
 pub mod config;
 pub mod domains;
 mod iq;
+pub mod login_throttle;
 pub mod metrics;
 pub mod offline;
 pub mod presence;
 pub mod roster;
 mod router;
 mod server;
+pub mod shaper;
 pub mod sm;
 pub mod store;
 pub mod util;

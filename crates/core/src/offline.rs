@@ -7,7 +7,8 @@ use crate::util::{now_us, timestamp_us};
 use xmpp::stanza::cond;
 use xmpp::{BareJid, Element, ParseLimits, ns};
 
-/// Default cap on messages held per user (MongooseIM's default `max_user_offline_messages`).
+/// Cap on messages held per user when the `max_user_offline_messages` rule gives no
+/// number (the value of MongooseIM's shipped rule; MongooseIM itself has no cap then).
 pub const DEFAULT_MAX_MESSAGES: u64 = 100;
 
 /// The largest message stored offline, in bytes of XML (a meerkat limit; MongooseIM has
@@ -51,11 +52,8 @@ pub async fn store(server: &Server, user: &BareJid, el: Element) {
         return;
     }
     let owner = user.as_str();
-    let max = server
-        .config()
-        .modules
-        .offline_max_messages
-        .unwrap_or(DEFAULT_MAX_MESSAGES);
+    // The `max_user_offline_messages` access rule (or the one mod_offline names).
+    let max = server.max_offline_messages(user).unwrap_or(u64::MAX);
     match server.store().offline_count(owner).await {
         Ok(n) if n >= max => {
             tracing::info!(user = %user, max, "offline queue full; message bounced");

@@ -26,6 +26,8 @@ struct Inner {
     commands: crate::commands::State,
     /// Bounds concurrent password hashing jobs (see [`Server::hash_job`]).
     hash_jobs: tokio::sync::Semaphore,
+    login_throttle: crate::login_throttle::LoginThrottle,
+    fake_salt_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 impl Server {
@@ -34,6 +36,7 @@ impl Server {
         let mut secret = [0u8; 32];
         rand::fill(&mut secret[..]);
         let metrics = Metrics::new(&config.all_host_types());
+        let login_throttle = crate::login_throttle::LoginThrottle::new(config.auth.login_throttle);
         Server {
             inner: Arc::new(Inner {
                 config,
@@ -48,6 +51,8 @@ impl Server {
                 hash_jobs: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
+                login_throttle,
+                fake_salt_key: Default::default(),
             }),
         }
     }
@@ -105,6 +110,33 @@ impl Server {
             // shuts down.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
+    }
+    /// Login failure throttling (see [`crate::login_throttle`]).
+    pub fn login_throttle(&self) -> &crate::login_throttle::LoginThrottle {
+        &self.inner.login_throttle
+    }
+    /// The key fake SCRAM salts of unknown users derive from: kept in the store, so that
+    /// an unknown user's salt is as stable across restarts as a real one's.
+    pub(crate) async fn fake_salt_key(&self) -> &[u8] {
+        let key = self
+            .inner
+            .fake_salt_key
+            .get_or_init(|| async {
+                let fresh = crate::util::random_hex(48);
+                match self
+                    .store()
+                    .secret_get_or_insert("fake_scram_salt", &fresh)
+                    .await
+                {
+                    Ok(k) => k.into_bytes(),
+                    Err(e) => {
+                        tracing::error!(error = %e, "fake SCRAM salt key not stored; using the process secret");
+                        self.inner.secret.to_vec()
+                    }
+                }
+            })
+            .await;
+        key
     }
     /// Time since start.
     pub fn uptime(&self) -> std::time::Duration {

@@ -381,8 +381,9 @@ impl SessionManager {
     }
 
     /// Registers a bound resource. A session already holding the same full JID is told it
-    /// was replaced and removed.
-    pub fn register(&self, jid: &FullJid, info: SessionInfo) -> Registration {
+    /// was replaced and removed. When the user then has more than `max_sessions`
+    /// sessions, the oldest are replaced too (MongooseIM's `max_user_sessions`).
+    pub fn register(&self, jid: &FullJid, info: SessionInfo, max_sessions: usize) -> Registration {
         let tx = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             notify: Notify::new(),
@@ -413,6 +414,16 @@ impl SessionManager {
             self.count.fetch_add(1, Ordering::Relaxed);
         }
         list.push(entry);
+        while list.len() > max_sessions.max(1) {
+            // Session numbers grow: the smallest is the oldest session.
+            let Some(oldest) = (0..list.len()).min_by_key(|&i| list[i].sid) else {
+                break;
+            };
+            let old = list.remove(oldest);
+            tracing::info!(jid = %old.jid, max_sessions, "max_user_sessions reached; oldest session replaced");
+            let _ = old.tx.offer(Routed::Replaced);
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
         Registration { sid, mailbox }
     }
 
@@ -425,7 +436,7 @@ impl SessionManager {
         info: SessionInfo,
         priority: i8,
     ) -> Registration {
-        let reg = self.register(jid, info);
+        let reg = self.register(jid, info, usize::MAX);
         self.update(jid, reg.sid, |r| {
             r.available = true;
             r.priority = priority;

@@ -246,6 +246,7 @@ async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResp
         MAX_BODY_UNBOUND
     };
     let parsed = parse_body(&payload, limit);
+    let bytes = payload.len();
     // A held request can wait for minutes: do not keep its raw body alive meanwhile.
     drop(payload);
     let body = match parsed {
@@ -272,6 +273,7 @@ async fn post(state: &State, req: &HttpRequest, payload: web::Bytes) -> HttpResp
                 .send(Box::new(Request {
                     rid: body.rid,
                     body: body.el,
+                    bytes,
                     reply,
                 }))
                 .await

@@ -57,6 +57,8 @@ pub struct Request {
     pub rid: Result<u64, &'static str>,
     /// The parsed `<body/>`.
     pub body: Element,
+    /// Size of the HTTP body in bytes (for the client's traffic shaper).
+    pub bytes: usize,
     /// Where the response body goes.
     pub reply: oneshot::Sender<String>,
 }
@@ -252,6 +254,8 @@ impl Session {
 
     /// Runs until the session ends.
     pub async fn run(mut self, mut rx: mpsc::Receiver<Box<Request>>) {
+        // While the client's traffic shaper (`c2s_shaper`) pauses reading: until when.
+        let mut read_resume: Option<Instant> = None;
         while !self.closed {
             let hold_deadline = self.held.front().map(|h| h.deadline);
             let allowance = self.paused_for.or(self.p.inactivity);
@@ -268,10 +272,15 @@ impl Session {
             );
             let negotiation = self.c2s.deadline();
             tokio::select! {
-                req = rx.recv() => match req {
-                    Some(r) => self.on_request(*r).await,
+                req = rx.recv(), if read_resume.is_none() => match req {
+                    Some(r) => {
+                        let bytes = r.bytes;
+                        self.on_request(*r).await;
+                        read_resume = self.c2s.shape(bytes).map(|p| Instant::now() + p);
+                    }
                     None => break,
                 },
+                _ = sleep_until(read_resume.unwrap_or_else(far)), if read_resume.is_some() => read_resume = None,
                 Some(item) = recv(&mut self.mailbox) => self.c2s.handle_routed(item).await,
                 _ = sleep_until(hold_deadline.unwrap_or_else(far)), if hold_deadline.is_some() => {
                     // Nothing to say within `wait`: answer the oldest held request empty.
@@ -323,9 +332,10 @@ impl Session {
             .into_iter()
             .filter(|el| el.ns() == ns::CLIENT)
             .collect();
-        if let Some(mut mailbox) = self.mailbox.take() {
-            mailbox.close();
-            while let Ok(item) = mailbox.try_recv() {
+        // `C2s::terminate` already closed and drained the mailbox; whatever is left
+        // (nothing, normally) goes the same way.
+        if let Some(mailbox) = self.mailbox.take() {
+            for item in mailbox.close() {
                 if let Routed::Stanza(el) = item {
                     undelivered.push(*el);
                 }
@@ -392,6 +402,7 @@ impl Session {
             rid,
             body: mut req,
             reply,
+            ..
         } = r;
         if let Some(ack) = req
             .attr("ack")

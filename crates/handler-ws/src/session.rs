@@ -151,11 +151,13 @@ pub async fn run(
     let mut last_rx = Instant::now();
     let mut next_ping = config.ping_rate.map(|p| Instant::now() + p);
     let mut close_reason: Option<CloseReason> = None;
+    // While the client's traffic shaper (`c2s_shaper`) pauses reading: until when.
+    let mut read_resume: Option<Instant> = None;
     loop {
         let idle_deadline = config.timeout.map(|t| last_rx + t);
         let negotiation_deadline = c2s.deadline();
         tokio::select! {
-            msg = stream.recv() => {
+            msg = stream.recv(), if read_resume.is_none() => {
                 last_rx = Instant::now();
                 match msg {
                     None => break,
@@ -164,6 +166,7 @@ pub async fn run(
                         if !handle_frame(&mut c2s, &mut framing, text.as_bytes(), &limits).await {
                             break;
                         }
+                        read_resume = c2s.shape(text.len()).map(|p| Instant::now() + p);
                     }
                     Some(Ok(Message::Continuation(item))) => match fragments.push(item, limits.max_bytes) {
                         Reassembled::Nothing => {}
@@ -199,6 +202,10 @@ pub async fn run(
                 }
             }
             Some(item) = recv(&mut mailbox) => c2s.handle_routed(item).await,
+            _ = sleep_until(read_resume.unwrap_or_else(far_future)), if read_resume.is_some() => {
+                read_resume = None;
+                last_rx = Instant::now();
+            }
             _ = sleep_until(negotiation_deadline.unwrap_or_else(far_future)), if negotiation_deadline.is_some() => {
                 c2s.on_timeout().await;
             }

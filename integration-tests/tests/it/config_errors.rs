@@ -238,9 +238,6 @@ fn mongooseim_default_configs_are_accepted_with_warnings() {
             "listen.c2s",
             "listen.s2s",
             "listen.component",
-            "acl",
-            "access",
-            "shaper",
             "s2s",
             "internal_databases",
             "modules.mod_adhoc",
@@ -252,6 +249,19 @@ fn mongooseim_default_configs_are_accepted_with_warnings() {
                 "{version}: no warning for {expected}: {paths:?}"
             );
         }
+        // [acl], [access] and [shaper] are applied, not warned about.
+        for applied in ["acl", "access", "shaper"] {
+            assert!(
+                !paths.iter().any(|p| p.starts_with(applied)),
+                "{version}: {applied} warned about: {paths:?}"
+            );
+        }
+        let server = meerkat::load_config_str(&text).unwrap().server;
+        let alice = meerkat_core::access::Subject::domain("localhost");
+        assert_eq!(
+            server.access.evaluate("max_user_sessions", alice, "localhost", &|_| true),
+            meerkat_core::access::AccessValue::Int(10)
+        );
         // One warning per thing, each naming it.
         let mut unique = paths.clone();
         unique.dedup();

@@ -1,5 +1,6 @@
 //! All integration tests in one binary (one link, shared harness).
 
+mod access;
 mod bosh;
 mod bosh_client;
 mod common;

@@ -1,6 +1,7 @@
 //! The parts of the config the XMPP core acts on: `[general]`, `[auth]`, `[modules]`,
-//! `[services]`, `[instrumentation]`. MongooseIM sections meerkat does not implement are
-//! accepted with one warning each.
+//! `[services]`, `[instrumentation]`, and `[shaper]`, `[acl]`, `[access]` (read by
+//! [`crate::access`]). MongooseIM sections meerkat does not implement are accepted with
+//! one warning each.
 
 use super::diag::Diagnostics;
 use super::known;
@@ -154,6 +155,8 @@ pub struct AuthConfig {
     pub anonymous_allow_multiple_connections: bool,
     /// Upper bound of accounts per domain.
     pub max_users_per_domain: Limit,
+    /// `[auth.login_throttle]` (a meerkat extension).
+    pub login_throttle: crate::login_throttle::ThrottleSettings,
 }
 
 /// BOSH settings, from `[services.service_bosh]` or the older `[modules.mod_bosh]`.
@@ -180,8 +183,9 @@ pub struct ModuleSet {
     pub roster_versioning: bool,
     /// mod_ping: send pings every this often (`None` = don't).
     pub ping_interval: Option<Duration>,
-    /// mod_offline: the most messages held per user.
-    pub offline_max_messages: Option<u64>,
+    /// mod_offline `access_max_user_messages`: the access rule giving the most messages
+    /// held per user (`None`: MongooseIM's default, `max_user_offline_messages`).
+    pub offline_access_rule: Option<String>,
     /// mod_vcard: the search service host pattern (`vjud.@HOST@`).
     pub vcard_search_host: Option<String>,
     /// mod_auth_token: token validity periods.
@@ -247,6 +251,8 @@ pub struct ServerConfig {
     pub bosh: Option<BoshSettings>,
     /// `[instrumentation]`.
     pub instrumentation: InstrumentationConfig,
+    /// `[acl]`, `[access]` and `[shaper]`.
+    pub access: crate::access::AccessConfig,
 }
 
 /// Modules meerkat implements, with the MongooseIM options each one accepts. Options
@@ -306,16 +312,12 @@ impl ServerConfig {
         let service_bosh = read_services(top.table_opt("services", diag), diag);
         let instrumentation = read_instrumentation(top.table_opt("instrumentation", diag), diag);
         let bosh = service_bosh.or(mod_bosh);
+        let shaper = top.table_opt("shaper", diag);
+        let acl = top.table_opt("acl", diag);
+        let access_rules = top.table_opt("access", diag);
+        let access = crate::access::read(acl, access_rules, shaper, diag);
         top.raw("listen"); // listener-core's
-        for section in [
-            "outgoing_pools",
-            "internal_databases",
-            "shaper",
-            "acl",
-            "access",
-            "s2s",
-            "host_config",
-        ] {
+        for section in ["outgoing_pools", "internal_databases", "s2s", "host_config"] {
             if top.raw(section).is_some() {
                 diag.warn(
                     section,
@@ -339,6 +341,7 @@ impl ServerConfig {
             modules,
             bosh,
             instrumentation,
+            access,
         }
     }
 
@@ -543,6 +546,10 @@ fn read_auth(section: Option<Section<'_>>, diag: &mut Diagnostics) -> AuthConfig
     if let Some(internal) = s.table_opt("internal", diag) {
         internal.finish(diag);
     }
+    let login_throttle = s
+        .table_opt("login_throttle", diag)
+        .map(|t| crate::login_throttle::read_settings(t, diag))
+        .unwrap_or_default();
     let mut sasl_mechanisms = Vec::new();
     let configured: Option<Vec<String>> = s.opt("sasl_mechanisms", diag);
     let names = configured.clone().unwrap_or_else(|| {
@@ -622,6 +629,7 @@ fn read_auth(section: Option<Section<'_>>, diag: &mut Diagnostics) -> AuthConfig
         anonymous,
         anonymous_allow_multiple_connections,
         max_users_per_domain,
+        login_throttle,
     }
 }
 
@@ -718,6 +726,7 @@ fn read_module(
             set.vcard_search_host = Some(s.get_or("host", "vjud.@HOST@".to_owned(), diag))
         }
         "mod_auth_token" => set.auth_token = read_auth_token(&mut s, diag),
+        "mod_offline" => set.offline_access_rule = s.opt("access_max_user_messages", diag),
         _ => {}
     }
     for (key, _) in s.remaining().collect::<Vec<_>>() {
