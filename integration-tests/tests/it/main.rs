@@ -22,6 +22,7 @@ mod graphql_storage;
 mod graphql_vcard;
 // domain, token, gdpr categories
 mod graphql_domain;
+mod graphql_files;
 mod graphql_gdpr;
 mod graphql_token;
 // server, stat, metric, unavailable categories; schema coverage; domain-admin matrix
