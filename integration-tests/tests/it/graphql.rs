@@ -259,6 +259,7 @@ async fn transport_errors() {
     let r = http()
         .post(&url)
         .basic_auth("admin", Some("secret"))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();
@@ -268,6 +269,7 @@ async fn transport_errors() {
     let r = http()
         .post(&url)
         .basic_auth("admin", Some("secret"))
+        .header("content-type", "application/json")
         .body("{oops")
         .send()
         .await

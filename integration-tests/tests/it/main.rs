@@ -24,6 +24,7 @@ mod graphql_vcard;
 mod graphql_domain;
 mod graphql_files;
 mod graphql_gdpr;
+mod graphql_limits;
 mod graphql_token;
 // server, stat, metric, unavailable categories; schema coverage; domain-admin matrix
 mod graphql_coverage;
