@@ -288,3 +288,35 @@ async fn loopback_listeners_check_the_host_header() {
     );
     g.server.stop().await;
 }
+
+/// The default config (embedded in the binary) ships the admin APIs, whose password is
+/// the well-known `secret`, on loopback listeners only, where the Host check applies.
+#[test]
+fn default_config_keeps_admin_apis_on_loopback() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/meerkat.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    meerkat::load_config_str(&text).expect("the default config loads");
+    let root: toml::Table = text.parse().unwrap();
+    let mut admin_listeners = 0;
+    for l in root["listen"]["http"].as_array().unwrap() {
+        let handlers = l["handlers"].as_table().unwrap();
+        let admin = handlers.iter().any(|(name, hs)| {
+            hs.as_array().unwrap().iter().any(|h| match name.as_str() {
+                "mongoose_admin_api" => true,
+                "mongoose_graphql_handler" => h["schema_endpoint"].as_str() != Some("user"),
+                _ => false,
+            })
+        });
+        if admin {
+            admin_listeners += 1;
+            let ip: std::net::IpAddr = l
+                .get("ip_address")
+                .and_then(|v| v.as_str())
+                .unwrap_or("0.0.0.0")
+                .parse()
+                .unwrap();
+            assert!(ip.is_loopback(), "admin listener on {ip}: {l:?}");
+        }
+    }
+    assert_eq!(admin_listeners, 3);
+}
