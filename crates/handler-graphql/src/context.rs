@@ -1,12 +1,13 @@
 //! The per-request context: who is asking (admin, domain admin, user, or nobody), which
 //! categories are enabled, and the checks every resolver goes through.
 
+use crate::scalars::{BareJidScalar, DomainName, FullJidScalar, JidScalar};
 use crate::scope::{self, Scope};
 use juniper::{FieldError, FieldResult, Object, Value};
 use meerkat_core::Server;
 use meerkat_core::commands::CommandError;
 use std::sync::Mutex;
-use xmpp::BareJid;
+use xmpp::{BareJid, FullJid, Jid};
 
 /// The message of a request refused for lack of credentials.
 pub const NO_CREDENTIALS: &str = "Cannot execute query without permissions";
@@ -205,7 +206,11 @@ impl Ctx {
 
     /// Domain-admin scoping of an admin operation (`Type.field`), with the values of the
     /// arguments its scope names. The scope itself is declared once, in [`scope::ADMIN`].
-    pub fn guard(&self, op: &str, args: &[(&str, &str)]) -> FieldResult<()> {
+    ///
+    /// Each value is given as the resolver holds it (a parsed JID scalar, a normalised
+    /// domain name): the check reads the domain of that same parsed value, the one the
+    /// command acts on, never a second reading of the text.
+    pub fn guard(&self, op: &str, args: &[(&str, &dyn ScopeArg)]) -> FieldResult<()> {
         self.check_scope(op, args)?;
         if self.check_only {
             // Allowed; the check pass must not run the operation itself.
@@ -214,7 +219,7 @@ impl Ctx {
         Ok(())
     }
 
-    fn check_scope(&self, op: &str, args: &[(&str, &str)]) -> FieldResult<()> {
+    fn check_scope(&self, op: &str, args: &[(&str, &dyn ScopeArg)]) -> FieldResult<()> {
         let Auth::DomainAdmin(own) = &self.auth else {
             return Ok(());
         };
@@ -226,7 +231,11 @@ impl Ctx {
                 let bad: Vec<String> = args
                     .iter()
                     .filter(|(name, _)| names.contains(name))
-                    .filter(|(_, value)| !self.in_domain(own, value))
+                    .filter(|(_, value)| {
+                        !value
+                            .scope_domain()
+                            .is_some_and(|d| self.domain_in_scope(own, &d))
+                    })
                     .map(|(name, _)| (*name).to_owned())
                     .collect();
                 if bad.is_empty() {
@@ -250,17 +259,15 @@ impl Ctx {
         }
     }
 
-    /// Whether a JID or domain value belongs to `own` (or one of its subdomains).
-    fn in_domain(&self, own: &str, value: &str) -> bool {
-        let domain = match value.rsplit_once('@') {
-            Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
-            None => value.split('/').next().unwrap_or(value),
-        };
-        let domain = domain.to_lowercase();
+    /// Whether a (normalised) domain is `own` or a subdomain of it.
+    fn domain_in_scope(&self, own: &str, domain: &str) -> bool {
         // A subdomain counts (e.g. a service such as muc.<own>), but not another served
         // domain that happens to end in .<own>: that is another tenant.
         domain == own
-            || (domain.ends_with(&format!(".{own}")) && !self.server.is_served_domain(&domain))
+            || (domain
+                .strip_suffix(own)
+                .is_some_and(|head| head.len() > 1 && head.ends_with('.'))
+                && !self.server.is_served_domain(domain))
     }
 
     /// The calling user (user endpoint).
@@ -274,12 +281,93 @@ impl Ctx {
         }
     }
 
-    /// Domains a domain admin may import into.
+    /// Whether the caller may create accounts in `domain`, the domain part of a JID
+    /// the command parsed (importUsers checks each record this way).
     pub fn may_touch_domain(&self, domain: &str) -> bool {
         match &self.auth {
             Auth::Admin => true,
-            Auth::DomainAdmin(own) => self.in_domain(own, domain),
+            Auth::DomainAdmin(own) => self.domain_in_scope(own, domain),
             _ => false,
         }
+    }
+}
+
+/// A value an operation's scope names (a JID or a domain), as the command will read it.
+pub trait ScopeArg: Sync {
+    /// The normalised domain the command acts on; `None` when the value names no valid
+    /// domain (then a domain admin is refused).
+    fn scope_domain(&self) -> Option<String>;
+}
+
+impl ScopeArg for Jid {
+    fn scope_domain(&self) -> Option<String> {
+        Some(self.domain().as_str().to_owned())
+    }
+}
+
+impl ScopeArg for BareJid {
+    fn scope_domain(&self) -> Option<String> {
+        Some(self.domain().as_str().to_owned())
+    }
+}
+
+impl ScopeArg for FullJid {
+    fn scope_domain(&self) -> Option<String> {
+        Some(self.domain().as_str().to_owned())
+    }
+}
+
+impl ScopeArg for JidScalar {
+    fn scope_domain(&self) -> Option<String> {
+        self.0.scope_domain()
+    }
+}
+
+impl ScopeArg for BareJidScalar {
+    fn scope_domain(&self) -> Option<String> {
+        self.0.scope_domain()
+    }
+}
+
+impl ScopeArg for FullJidScalar {
+    fn scope_domain(&self) -> Option<String> {
+        self.0.scope_domain()
+    }
+}
+
+/// A domain argument, normalised as the commands normalise it (trimmed, lower case:
+/// `commands::local_domain`).
+impl ScopeArg for DomainName {
+    fn scope_domain(&self) -> Option<String> {
+        let d = self.as_str().trim().to_lowercase();
+        (!d.is_empty()).then_some(d)
+    }
+}
+
+/// Raw text (an argument read before coercion, e.g. through look-ahead): read with the
+/// commands' JID parser (stringprep, resource after the first `/`).
+impl ScopeArg for str {
+    fn scope_domain(&self) -> Option<String> {
+        Jid::new(self).ok()?.scope_domain()
+    }
+}
+
+impl ScopeArg for String {
+    fn scope_domain(&self) -> Option<String> {
+        self.as_str().scope_domain()
+    }
+}
+
+impl<T: ScopeArg + ?Sized> ScopeArg for &T {
+    fn scope_domain(&self) -> Option<String> {
+        (**self).scope_domain()
+    }
+}
+
+/// A missing optional argument names no domain: for a domain admin, the operation
+/// would span every domain, and is refused.
+impl<T: ScopeArg> ScopeArg for Option<T> {
+    fn scope_domain(&self) -> Option<String> {
+        self.as_ref()?.scope_domain()
     }
 }

@@ -6,7 +6,7 @@
 use crate::admin::AdminSchema;
 use crate::context::{Auth, Ctx};
 use crate::user::UserSchema;
-use crate::{GraphqlConfig, SchemaEndpoint};
+use crate::{GraphqlConfig, SchemaEndpoint, guard};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -25,6 +25,8 @@ pub struct Endpoint {
     pub config: GraphqlConfig,
     /// The schema it serves.
     pub schema: Schemas,
+    /// The address of its listener (a loopback listener checks `Host`).
+    pub bound: std::net::IpAddr,
 }
 
 /// The schema of an endpoint.
@@ -65,9 +67,18 @@ impl Failure {
     }
 
     fn response(&self) -> HttpResponse {
-        json_response(
-            self.status,
-            json!({"errors": [{"message": self.message, "extensions": {"code": self.code}}]}),
+        self.response_with(|_| {})
+    }
+
+    fn response_with(
+        &self,
+        extra: impl FnOnce(&mut actix_web::HttpResponseBuilder),
+    ) -> HttpResponse {
+        let mut r = HttpResponse::build(self.status);
+        extra(&mut r);
+        r.content_type("application/json; charset=utf-8").body(
+            json!({"errors": [{"message": self.message, "extensions": {"code": self.code}}]})
+                .to_string(),
         )
     }
 }
@@ -83,13 +94,16 @@ fn variables_from(v: Option<serde_json::Value>) -> Result<Variables, Failure> {
         None | Some(serde_json::Value::Null) => return Ok(Variables::new()),
         // Variables may also come JSON-encoded in a string.
         Some(serde_json::Value::String(s)) if s.trim().is_empty() => return Ok(Variables::new()),
-        Some(serde_json::Value::String(s)) => serde_json::from_str(&s).map_err(|e| {
-            Failure::new(
-                StatusCode::BAD_REQUEST,
-                "variables_invalid_json",
-                format!("Invalid variables: {e}"),
-            )
-        })?,
+        Some(serde_json::Value::String(s)) => {
+            over_budget(s.as_bytes())?;
+            serde_json::from_str(&s).map_err(|e| {
+                Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    "variables_invalid_json",
+                    format!("Invalid variables: {e}"),
+                )
+            })?
+        }
         Some(other) => other,
     };
     let serde_json::Value::Object(map) = v else {
@@ -116,7 +130,19 @@ fn variables_from(v: Option<serde_json::Value>) -> Result<Variables, Failure> {
     Ok(vars)
 }
 
-/// Decodes a POST body.
+/// Refuses a JSON text over the node or depth budget (walked, not built).
+fn over_budget(json: &[u8]) -> Result<(), Failure> {
+    match guard::within_budget(json) {
+        Err(Some(over)) => Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "request_too_complex",
+            format!("The request has {over}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes a POST body (after checking its budget).
 pub fn decode_post(body: &[u8]) -> Result<Request, Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Failure::new(
@@ -125,6 +151,7 @@ pub fn decode_post(body: &[u8]) -> Result<Request, Failure> {
             "The query was not supplied",
         ));
     }
+    over_budget(body)?;
     let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -160,8 +187,9 @@ pub fn decode_post(body: &[u8]) -> Result<Request, Failure> {
     })
 }
 
-/// Decodes GET query parameters.
-pub fn decode_get(query_string: &str) -> Result<Request, Failure> {
+/// Decodes GET query parameters. Without credentials (`unauthenticated`), variables are
+/// not decoded: sending any refuses the request (401).
+pub fn decode_get(query_string: &str, unauthenticated: bool) -> Result<Request, Failure> {
     let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query_string).ok_or_else(|| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -193,6 +221,23 @@ pub fn decode_get(query_string: &str) -> Result<Request, Failure> {
             "The query was not supplied",
         )
     })?;
+    if unauthenticated {
+        let carries = match &variables {
+            Some(serde_json::Value::String(v)) => {
+                let v = v.trim();
+                !(v.is_empty() || v == "{}" || v == "null")
+            }
+            _ => false,
+        };
+        if carries {
+            return Err(no_credentials(operation_name.as_deref()));
+        }
+        return Ok(Request {
+            query,
+            operation_name,
+            variables: Variables::new(),
+        });
+    }
     Ok(Request {
         query,
         operation_name,
@@ -406,10 +451,151 @@ fn denied_response(ctx: &Ctx, op: Option<&str>) -> HttpResponse {
     unauthorized("no_permissions", &message).response()
 }
 
+/// Refuses a request to a loopback listener that names another host (421).
+fn check_host(ep: &Endpoint, req: &HttpRequest) -> Result<(), Failure> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    guard::loopback_host(ep.bound, host).map_err(|host| {
+        Failure::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "misdirected_request",
+            format!(
+                "Host '{host}' is not served here: this listener is bound to loopback and answers only localhost, 127.0.0.1 or [::1]"
+            ),
+        )
+    })
+}
+
+/// A POST must carry `application/json` (a form or `text/plain` post, which a browser
+/// sends cross-site without asking, is refused).
+fn check_json_content_type(req: &HttpRequest) -> Result<(), Failure> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    if media.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type must be application/json, found '{}'",
+                if ct.is_empty() { "none" } else { ct }
+            ),
+        ))
+    }
+}
+
+/// Reads the body, at most [`guard::MAX_BODY_BYTES`] (413 beyond).
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, Failure> {
+    let too_large = || {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request_too_large",
+            format!(
+                "The request body is larger than {} bytes",
+                guard::MAX_BODY_BYTES
+            ),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > guard::MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json_body",
+                format!("The request body could not be read: {e}"),
+            )
+        })?;
+        if body.len().saturating_add(chunk.len()) > guard::MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The refusal of an unauthenticated request that sent variables: nothing it may run
+/// without credentials (`checkAuth`) takes any, so they are not decoded.
+fn no_credentials(operation_name: Option<&str>) -> Failure {
+    let message = match operation_name {
+        Some(o) => format!("Cannot execute query {o} without permissions"),
+        None => crate::context::NO_CREDENTIALS.to_owned(),
+    };
+    unauthorized("no_permissions", &message)
+}
+
+/// An unauthenticated POST body: query and operation name only; variables, if any,
+/// refuse the request unread.
+fn decode_post_unauthenticated(body: &[u8]) -> Result<Request, Failure> {
+    let no_query = || {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "no_query_supplied",
+            "The query was not supplied",
+        )
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(no_query());
+    }
+    let head: guard::Head = serde_json::from_slice(body).map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json_body",
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })?;
+    let operation_name = match head.operation_name {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    if head.variables.0 {
+        return Err(no_credentials(operation_name.as_deref()));
+    }
+    let query = match head.query {
+        Some(serde_json::Value::String(q)) if !q.trim().is_empty() => q,
+        _ => return Err(no_query()),
+    };
+    Ok(Request {
+        query,
+        operation_name,
+        variables: Variables::new(),
+    })
+}
+
 /// `<path>`: GET (GraphiQL for browsers, else a query) and POST.
-pub async fn endpoint(ep: Arc<Endpoint>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let decoded = match *req.method() {
-        actix_web::http::Method::POST => decode_post(&body),
+///
+/// In order: the Host check of a loopback listener (421), the method (405), a POST's
+/// content type (415), the credentials (401, before the body is read), the body size
+/// (413), then decoding: without credentials the variables are not decoded at all (a
+/// request that sends some is refused, 401); with them, the body's JSON is walked
+/// against the node and depth budgets before it is built (400 `request_too_complex`).
+/// A GET may not carry a mutation (405).
+pub async fn endpoint(ep: Arc<Endpoint>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    if let Err(f) = check_host(&ep, &req) {
+        return f.response();
+    }
+    let post = match *req.method() {
+        actix_web::http::Method::POST => {
+            if let Err(f) = check_json_content_type(&req) {
+                return f.response();
+            }
+            true
+        }
         actix_web::http::Method::GET => {
             let wants_html = req
                 .headers()
@@ -419,7 +605,7 @@ pub async fn endpoint(ep: Arc<Endpoint>, req: HttpRequest, body: web::Bytes) -> 
             if wants_html {
                 return crate::graphiql::page(&req);
             }
-            decode_get(req.query_string())
+            false
         }
         _ => {
             return HttpResponse::MethodNotAllowed()
@@ -431,10 +617,30 @@ pub async fn endpoint(ep: Arc<Endpoint>, req: HttpRequest, body: web::Bytes) -> 
         Ok(a) => a,
         Err(f) => return f.response(),
     };
-    match decoded {
-        Ok(r) => execute(&ep, r, auth).await,
-        Err(f) => f.response(),
+    let decoded = if post {
+        match read_body(&req, payload).await {
+            Ok(body) if auth == Auth::Unauthorized => decode_post_unauthenticated(&body),
+            Ok(body) => decode_post(&body),
+            Err(f) => Err(f),
+        }
+    } else {
+        decode_get(req.query_string(), auth == Auth::Unauthorized)
+    };
+    let request = match decoded {
+        Ok(r) => r,
+        Err(f) => return f.response(),
+    };
+    if !post && guard::defines_mutation(&request.query) {
+        return Failure::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Mutations are not allowed over GET; send them with POST",
+        )
+        .response_with(|r| {
+            r.insert_header((header::ALLOW, "POST"));
+        });
     }
+    execute(&ep, request, auth).await
 }
 
 /// `<path>/sse`: subscriptions only, GET only; events `id: n` + `data: {"data":...}`.
@@ -446,6 +652,9 @@ pub async fn endpoint(ep: Arc<Endpoint>, req: HttpRequest, body: web::Bytes) -> 
 /// (no stream); otherwise the stream stays open until its events end, the client leaves,
 /// or nothing was sent for `sse_idle_timeout`.
 pub async fn sse(ep: Arc<Endpoint>, req: HttpRequest) -> HttpResponse {
+    if let Err(f) = check_host(&ep, &req) {
+        return f.response();
+    }
     if req.method() != actix_web::http::Method::GET {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "GET"))
@@ -455,7 +664,7 @@ pub async fn sse(ep: Arc<Endpoint>, req: HttpRequest) -> HttpResponse {
         Ok(a) => a,
         Err(f) => return f.response(),
     };
-    let request = match decode_get(req.query_string()) {
+    let request = match decode_get(req.query_string(), auth == Auth::Unauthorized) {
         Ok(r) => r,
         Err(f) => return f.response(),
     };

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod context;
 pub mod global;
 pub mod graphiql;
+pub mod guard;
 pub mod http;
 pub mod scalars;
 pub mod scope;
@@ -129,6 +130,7 @@ impl Handler for GraphqlHandler {
                 server: cx.server.clone(),
                 config: config.clone(),
                 schema,
+                bound: cx.listener.ip,
             }),
         }))
     }
@@ -142,26 +144,25 @@ impl Service for GraphqlService {
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         let ep = self.endpoint.clone();
         let ep_sse = self.endpoint.clone();
-        cfg.app_data(web::PayloadConfig::new(4 * 1024 * 1024))
-            .route(
-                "/graphiql/{file}",
-                web::get().to(|req: HttpRequest, file: web::Path<String>| async move {
-                    graphiql::asset(&req, &file)
-                }),
-            )
-            .route(
-                "/sse",
-                web::route().to(move |req: HttpRequest| {
-                    let ep = ep_sse.clone();
-                    async move { http::sse(ep, req).await }
-                }),
-            )
-            .route(
-                "",
-                web::route().to(move |req: HttpRequest, body: web::Bytes| {
-                    let ep = ep.clone();
-                    async move { http::endpoint(ep, req, body).await }
-                }),
-            );
+        cfg.route(
+            "/graphiql/{file}",
+            web::get().to(|req: HttpRequest, file: web::Path<String>| async move {
+                graphiql::asset(&req, &file)
+            }),
+        )
+        .route(
+            "/sse",
+            web::route().to(move |req: HttpRequest| {
+                let ep = ep_sse.clone();
+                async move { http::sse(ep, req).await }
+            }),
+        )
+        .route(
+            "",
+            web::route().to(move |req: HttpRequest, body: web::Payload| {
+                let ep = ep.clone();
+                async move { http::endpoint(ep, req, body).await }
+            }),
+        );
     }
 }

@@ -33,6 +33,8 @@ pub struct ListenerInfo {
     pub config_path: String,
     /// Whether the listener serves HTTPS.
     pub tls: bool,
+    /// The address it is bound to (`ip_address`).
+    pub ip: std::net::IpAddr,
 }
 
 /// What every handler gets at start-up: the running core and its listener. No globals:

@@ -54,6 +54,7 @@ impl Listener {
             listener: ListenerInfo {
                 config_path: config.path.clone(),
                 tls: config.tls.is_some(),
+                ip: config.addr.ip(),
             },
         };
         let mut services = Vec::with_capacity(config.handlers.len());

@@ -28,6 +28,19 @@ pub fn config(extra: &str) -> String {
     )
 }
 
+/// `config` with `lines` added to its `[general]` table.
+pub fn with_general(config: &str, lines: &str) -> String {
+    config.replacen("[general]\n", &format!("[general]\n{lines}\n"), 1)
+}
+
+/// `import_dir = <dir>` and `export_dir = <dir>` for [`with_general`].
+pub fn file_dirs(dir: &std::path::Path) -> String {
+    format!(
+        "import_dir = {0:?}\nexport_dir = {0:?}",
+        dir.display().to_string()
+    )
+}
+
 pub struct Gql {
     pub server: TestServer,
 }
@@ -246,6 +259,7 @@ async fn transport_errors() {
     let r = http()
         .post(&url)
         .basic_auth("admin", Some("secret"))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();
@@ -255,6 +269,7 @@ async fn transport_errors() {
     let r = http()
         .post(&url)
         .basic_auth("admin", Some("secret"))
+        .header("content-type", "application/json")
         .body("{oops")
         .send()
         .await
@@ -476,12 +491,20 @@ async fn account_category() {
         )
         .await;
     assert_eq!(codes(&b), ["not_allowed"]);
-    // Import from CSV.
+    g.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn import_users_from_csv() {
     let dir = tempfile::tempdir().unwrap();
+    let g = Gql {
+        server: TestServer::start(&with_general(&config(""), &file_dirs(dir.path()))).await,
+    };
     let csv = dir.path().join("users.csv");
     std::fs::write(&csv, "carol,localhost,pw1\ndave,localhost,\nnot a record\neve,nowhere.test,pw\n\"frank\",localhost,\"p,w\"\n").unwrap();
+    // The file name is relative to [general] import_dir.
     let b = g
-        .admin("mutation($f: NonEmptyString!) { account { importUsers(filename: $f) { status created existing notAllowed invalidJID emptyPassword invalidRecord } } }", json!({"f": csv.display().to_string()}))
+        .admin("mutation($f: NonEmptyString!) { account { importUsers(filename: $f) { status created existing notAllowed invalidJID emptyPassword invalidRecord } } }", json!({"f": "users.csv"}))
         .await;
     let p = &b["data"]["account"]["importUsers"];
     assert_eq!(

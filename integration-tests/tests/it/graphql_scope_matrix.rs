@@ -284,3 +284,209 @@ async fn a_partly_refused_request_executes_nothing() {
     );
     g.server.stop().await;
 }
+
+/// Hosts for the hostile-JID cases: the domain admin is `a.test`'s; `sub.a.test` and
+/// `a.test.evil` are other tenants that only look related. Listener 0: admin
+/// (admin/secret), 1: domain_admin.
+fn hostile_config() -> String {
+    let listener = |schema: &str, opts: &str| {
+        format!(
+            "[[listen.http]]\nport = 0\nip_address = \"127.0.0.1\"\n[[listen.http.handlers.mongoose_graphql_handler]]\nhost = \"_\"\npath = \"/api/graphql\"\nschema_endpoint = \"{schema}\"\n{opts}\n"
+        )
+    };
+    format!(
+        "[general]\nhosts = [\"a.test\", \"b.test\", \"sub.a.test\", \"a.test.evil\"]\n[auth.password]\nscram_iterations = 64\n{}{}\n[modules.mod_roster]\n[modules.mod_presence]\n[modules.mod_offline]\n",
+        listener("admin", "username = \"admin\"\npassword = \"secret\""),
+        listener("domain_admin", ""),
+    )
+}
+
+/// Scope and command read the same parsed JID: a resource holding `@` and `/`, unicode
+/// that stringprep folds, look-alike and sub-tenant domains and upper case are refused
+/// (401 `no_permissions`, nothing changed) when the JID's real domain is not the domain
+/// admin's, and accepted when it is. On c8f6c82 the check took the text after the last
+/// `@`, so `victim@b.test/x@a.test` changed victim@b.test's password.
+#[actix_rt::test]
+async fn hostile_jids_are_scoped_by_their_parsed_domain() {
+    let server = crate::common::TestServer::start(&hostile_config()).await;
+    let g = Gql { server };
+    for jid in [
+        "victim@b.test",
+        "alice@a.test",
+        "victim@sub.a.test",
+        "victim@a.test.evil",
+    ] {
+        g.server.register(jid, "old-pw").await;
+    }
+    let b = g
+        .admin(
+            "mutation { domain { setDomainPassword(domain: \"a.test\", password: \"dpw\") } }",
+            json!({}),
+        )
+        .await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let login = ("admin@a.test", "dpw");
+    let change = "mutation($u: JID!, $p: String!) { account { changeUserPassword(user: $u, newPassword: $p) { message } } }";
+    let password_is = async |jid: &str, pw: &str| {
+        let b = g
+            .admin(
+                "query($u: JID!, $p: String!) { account { checkPassword(user: $u, password: $p) { correct } } }",
+                json!({"u": jid, "p": pw}),
+            )
+            .await;
+        b["data"]["account"]["checkPassword"]["correct"] == json!(true)
+    };
+
+    // Outside a.test, however the text is dressed up.
+    let outside = [
+        ("victim@b.test/x@a.test", "victim@b.test"),
+        ("victim@b.test/x/y@a.test", "victim@b.test"),
+        ("victim@B.TEST", "victim@b.test"),
+        ("VICTIM@\u{ff42}.test", "victim@b.test"), // fullwidth b, folded by nameprep
+        ("victim@sub.a.test", "victim@sub.a.test"), // a served domain: another tenant
+        ("victim@a.test.evil", "victim@a.test.evil"),
+        ("victim@sub.a.test/r@a.test", "victim@sub.a.test"),
+    ];
+    for (hostile, real) in outside {
+        let (s, b) = g
+            .post(
+                DOMAIN_ADMIN,
+                Some(login),
+                change,
+                json!({"u": hostile, "p": "pwned"}),
+            )
+            .await;
+        assert_eq!(
+            (s, codes(&b)),
+            (401, vec!["no_permissions".to_owned()]),
+            "{hostile}: {b}"
+        );
+        assert!(
+            password_is(real, "old-pw").await,
+            "{hostile} changed {real}"
+        );
+    }
+    // Inside a.test: upper case, fullwidth letters and a resource naming another domain.
+    for (inside, pw) in [
+        ("ALICE@A.TEST", "pw1"),
+        ("\u{ff41}lice@\u{ff41}.test", "pw2"), // fullwidth a
+        ("alice@a.test/x@b.test", "pw3"),
+        ("alice@a.test/x/y@b.test/z", "pw4"),
+    ] {
+        let (s, b) = g
+            .post(
+                DOMAIN_ADMIN,
+                Some(login),
+                change,
+                json!({"u": inside, "p": pw}),
+            )
+            .await;
+        assert_eq!(s, 200, "{inside}: {b}");
+        assert!(b.get("errors").is_none(), "{inside}: {b}");
+        assert!(password_is("alice@a.test", pw).await, "{inside}: {b}");
+    }
+
+    // The other operations of the report: sendMessage, roster, domain arguments, SSE.
+    let refused = [
+        (
+            "mutation($f: JID!) { stanza { sendMessage(from: $f, to: \"alice@a.test\", body: \"hi\") { id } } }",
+            json!({"f": "victim@b.test/x@a.test"}),
+        ),
+        (
+            "mutation($u: JID!) { roster { addContact(user: $u, contact: \"alice@a.test\") } }",
+            json!({"u": "victim@b.test/x@a.test"}),
+        ),
+        (
+            "query($d: DomainName!) { account { listUsers(domain: $d) } }",
+            json!({"d": "a.test.evil"}),
+        ),
+        (
+            "query($d: DomainName!) { account { listUsers(domain: $d) } }",
+            json!({"d": "B.TEST"}),
+        ),
+        (
+            "query($d: DomainName!) { account { listUsers(domain: $d) } }",
+            json!({"d": "sub.a.test"}),
+        ),
+    ];
+    for (doc, vars) in refused {
+        let (s, b) = g.post(DOMAIN_ADMIN, Some(login), doc, vars.clone()).await;
+        assert_eq!(
+            (s, codes(&b)),
+            (401, vec!["no_permissions".to_owned()]),
+            "{doc} {vars}: {b}"
+        );
+    }
+    let b = g
+        .admin(
+            "{ roster { listContacts(user: \"victim@b.test\") { jid } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(b["data"]["roster"]["listContacts"], json!([]), "{b}");
+    let (s, b) = g
+        .post(
+            DOMAIN_ADMIN,
+            Some(login),
+            "query($d: DomainName!) { account { listUsers(domain: $d) } }",
+            json!({"d": "A.TEST"}),
+        )
+        .await;
+    assert_eq!(
+        (s, &b["data"]["account"]["listUsers"]),
+        (200, &json!(["alice@a.test"])),
+        "{b}"
+    );
+    let (s, b) = g
+        .post(
+            DOMAIN_ADMIN,
+            Some(login),
+            "mutation($u: JID!) { roster { addContact(user: $u, contact: \"victim@b.test\") } }",
+            json!({"u": "Alice@a.test/x@b.test"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b.get("errors").is_none(), "{b}");
+
+    // SSE: the subscription opens no session for a foreign caller.
+    for (caller, allowed) in [
+        ("victim@b.test/x@a.test", false),
+        ("victim@\u{ff42}.test", false),
+        ("alice@a.test/x@b.test", true),
+    ] {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/sse", g.url(DOMAIN_ADMIN)),
+            &[
+                (
+                    "query",
+                    "subscription($c: JID!) { stanza { subscribeForMessages(caller: $c) { sender } } }",
+                ),
+                ("variables", &json!({"c": caller}).to_string()),
+            ],
+        )
+        .expect("url");
+        let r = http()
+            .get(url)
+            .basic_auth(login.0, Some(login.1))
+            .send()
+            .await
+            .expect("sse request");
+        let status = r.status().as_u16();
+        if allowed {
+            assert_eq!(status, 200, "{caller}");
+            let ct = r.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .to_owned();
+            assert!(ct.starts_with("text/event-stream"), "{caller}: {ct}");
+        } else {
+            let b: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(
+                (status, codes(&b)),
+                (401, vec!["no_permissions".to_owned()]),
+                "{caller}: {b}"
+            );
+        }
+    }
+    g.server.stop().await;
+}

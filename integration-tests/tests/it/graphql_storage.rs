@@ -256,7 +256,8 @@ async fn last_activity_operations() {
     .unwrap()
         / 1_000_000;
     assert!((now_secs() - ts).abs() <= 2, "{b}");
-    // The user endpoint: own record, another user's (as in MongooseIM), setting one's own.
+    // The user endpoint: own record; another user's only when subscribed to that user's
+    // presence (XEP-0012's rule), the same refusal whether the user exists or not.
     let b = e
         .user(
             "alice@localhost",
@@ -265,17 +266,56 @@ async fn last_activity_operations() {
         )
         .await;
     assert_eq!(b["data"]["last"]["getLast"]["status"], "Gone fishing");
-    let b = e
-        .user(
+    let bob_asks = async |about: &str| {
+        e.user(
             "bob@localhost",
-            "{ last { getLast(user: \"alice@localhost\") { user timestamp } } }",
-            json!({}),
+            "query($u: JID) { last { getLast(user: $u) { user timestamp } } }",
+            json!({"u": about}),
         )
-        .await;
-    assert_eq!(
-        b["data"]["last"]["getLast"],
-        json!({"user": "alice@localhost", "timestamp": t})
-    );
+        .await
+    };
+    let store = e.g.server.meerkat.server.store();
+    let alice = "alice@localhost";
+    let item = |sub| meerkat_core::store::RosterItem {
+        contact: "bob@localhost".to_owned(),
+        name: None,
+        groups: Vec::new(),
+        subscription: sub,
+        ask: meerkat_core::store::Ask::None,
+    };
+    use meerkat_core::store::Subscription as Sub;
+    for (sub, allowed) in [
+        (None, false),
+        (Some(Sub::None), false),
+        (Some(Sub::To), false), // alice sees bob's presence, not the other way round
+        (Some(Sub::From), true),
+        (Some(Sub::Both), true),
+    ] {
+        if let Some(sub) = sub {
+            store.roster_put_item(alice, &item(sub)).await.unwrap();
+        }
+        let b = bob_asks("Alice@localhost/phone").await;
+        if allowed {
+            assert_eq!(
+                b["data"]["last"]["getLast"],
+                json!({"user": "alice@localhost", "timestamp": t}),
+                "{sub:?}: {b}"
+            );
+        } else {
+            assert_eq!(codes(&b), ["not_allowed"], "{sub:?}: {b}");
+            assert_eq!(b["data"]["last"]["getLast"], json!(null), "{b}");
+            assert!(
+                !b.to_string().contains("Gone fishing") && !b.to_string().contains(t),
+                "{b}"
+            );
+        }
+    }
+    store
+        .roster_delete_item(alice, "bob@localhost")
+        .await
+        .unwrap();
+    let b = bob_asks("nobody@localhost").await;
+    assert_eq!(codes(&b), ["not_allowed"], "{b}");
     let b = e.user("alice@localhost", "mutation { last { setLast(timestamp: \"2024-02-02T10:00:00Z\", status: \"Back soon\") { user timestamp status } } }", json!({})).await;
     assert_eq!(
         b["data"]["last"]["setLast"],

@@ -24,7 +24,9 @@ mod graphql_storage;
 mod graphql_vcard;
 // domain, token, gdpr categories
 mod graphql_domain;
+mod graphql_files;
 mod graphql_gdpr;
+mod graphql_limits;
 mod graphql_token;
 // server, stat, metric, unavailable categories; schema coverage; domain-admin matrix
 mod graphql_coverage;

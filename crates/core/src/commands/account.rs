@@ -238,17 +238,29 @@ pub struct ImportSummary {
     pub invalid_record: Vec<String>,
 }
 
-/// Imports `user,domain,password` lines from a CSV file. `allowed` decides per domain
-/// whether the caller may create accounts there (a domain admin may only import into
-/// its own domain; MongooseIM forgets this check).
+/// Largest import file: 16 MiB.
+pub const MAX_IMPORT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Imports `user,domain,password` lines from a CSV file. `path` is relative to
+/// `[general] import_dir` (a meerkat extension: MongooseIM reads any server path; here a
+/// remote caller names only files in that directory, and imports are refused when it is
+/// not set). `allowed` decides per domain whether the caller may create accounts there
+/// (a domain admin may only import into its own domain; MongooseIM forgets this check).
 pub async fn import_users(
     server: &Server,
     path: &str,
     allowed: impl Fn(&str) -> bool,
 ) -> CommandResult<ImportSummary> {
-    let text = std::fs::read_to_string(path).map_err(|_| {
-        CommandError::new("file_not_found", "File not found").with("filename", path)
-    })?;
+    let Some(dir) = server.config().general.import_dir.clone() else {
+        return Err(super::confined::not_configured("importUsers", "import_dir"));
+    };
+    let name = path.to_owned();
+    let bytes =
+        tokio::task::spawn_blocking(move || super::confined::read(&dir, &name, MAX_IMPORT_BYTES))
+            .await
+            .map_err(|e| CommandError::internal("import users", e))?
+            .map_err(|e| import_refusal(path, e))?;
+    let text = String::from_utf8_lossy(&bytes);
     let mut s = ImportSummary::default();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let fields: Vec<&str> = split_csv(line);
@@ -282,6 +294,25 @@ pub async fn import_users(
         }
     }
     Ok(s)
+}
+
+fn import_refusal(path: &str, e: super::confined::Refusal) -> CommandError {
+    use super::confined::Refusal as R;
+    let (code, message) = match &e {
+        R::NotFound => ("file_not_found", "File not found".to_owned()),
+        R::TooLarge(_) => ("file_too_large", format!("File {path} is {e}")),
+        R::NotRelative | R::Outside | R::NotRegular => (
+            "file_not_allowed",
+            format!(
+                "File {path} cannot be imported: {e}; name a regular file inside [general] import_dir"
+            ),
+        ),
+        R::Directory(_) | R::Exists | R::Io(_) => {
+            return CommandError::internal("reading the import file", e).with("filename", path);
+        }
+    };
+    tracing::info!(path, reason = %e, "import file refused");
+    CommandError::new(code, message).with("filename", path)
 }
 
 /// Splits one CSV line (fields optionally double-quoted, `""` for a quote).

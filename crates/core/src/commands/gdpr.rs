@@ -17,6 +17,7 @@ mod zip;
 
 use super::{CommandError, CommandResult};
 use crate::Server;
+use std::path::{Path, PathBuf};
 use xmpp::BareJid;
 
 /// One data group: file stem, column names, rows.
@@ -142,38 +143,38 @@ async fn collect(server: &Server, user: &BareJid) -> CommandResult<Vec<Group>> {
     Ok(groups)
 }
 
-fn file_error(path: &str, e: &std::io::Error) -> CommandError {
-    use std::io::ErrorKind as K;
-    let is_dir = std::path::Path::new(path).is_dir();
-    match e.kind() {
-        _ if is_dir => CommandError::new(
+/// A refused export file, in MongooseIM's terms (`path` as the caller gave it).
+fn file_error(path: &str, dir: &Path, e: &super::confined::Refusal) -> CommandError {
+    use super::confined::Refusal as R;
+    match e {
+        R::Exists if is_dir(&dir.join(path)) => CommandError::new(
             "location_is_a_directory_error",
             format!("Given location '{path}' is a directory"),
         ),
-        K::AlreadyExists => CommandError::new(
+        R::Exists => CommandError::new(
             "file_already_exist_error",
             format!("File '{path}' already exist"),
         ),
-        K::PermissionDenied | K::ReadOnlyFilesystem => CommandError::new(
-            "file_creation_permission_denied_error",
-            format!("Permission to create file in location '{path}' denied"),
-        ),
-        K::NotFound | K::InvalidInput | K::InvalidFilename | K::NotADirectory => CommandError::new(
-            "wrong_filename_error",
-            format!("It is impossible to create file named '{path}'"),
-        ),
-        _ => CommandError::internal("writing personal data", e),
+        R::NotRelative | R::Outside | R::NotFound | R::NotRegular | R::TooLarge(_) => {
+            CommandError::new(
+                "wrong_filename_error",
+                format!(
+                    "It is impossible to create file named '{path}': {e}; name a new file inside [general] export_dir"
+                ),
+            )
+        }
+        R::Io(_) | R::Directory(_) => CommandError::internal("writing personal data", e),
     }
 }
 
-/// Writes the ZIP, refusing to replace an existing file (an admin-given path must not
-/// clobber anything), and removes a partly written file on failure.
-fn write_file(path: &str, files: &[(String, Vec<u8>)]) -> CommandResult<()> {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| file_error(path, &e))?;
+fn is_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// Writes the ZIP as a new file under `dir` (an admin-given name must not clobber
+/// anything, nor leave it), and removes a partly written file on failure.
+fn write_file(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> CommandResult<PathBuf> {
+    let (file, path) = super::confined::create(dir, name).map_err(|e| file_error(name, dir, &e))?;
     let result = zip::write_zip(
         std::io::BufWriter::new(&file),
         files,
@@ -181,13 +182,16 @@ fn write_file(path: &str, files: &[(String, Vec<u8>)]) -> CommandResult<()> {
     )
     .and_then(|()| file.sync_all());
     if let Err(e) = result {
-        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(&path);
         return Err(CommandError::internal("writing personal data", e));
     }
-    Ok(())
+    Ok(path)
 }
 
-/// Retrieves all personal data of `username@domain` into a ZIP of CSV files at `path`.
+/// Retrieves all personal data of `username@domain` into a ZIP of CSV files at `path`,
+/// relative to `[general] export_dir` (a meerkat extension: MongooseIM writes to any
+/// server path the caller names; here only new files in that directory, and exports are
+/// refused when it is not set).
 pub async fn retrieve_personal_data(
     server: &Server,
     username: &str,
@@ -216,12 +220,18 @@ pub async fn retrieve_personal_data(
         .filter(|g| !g.rows.is_empty())
         .map(|g| (format!("{}.csv", g.name), csv(g.columns, &g.rows)))
         .collect();
+    let Some(dir) = server.config().general.export_dir.clone() else {
+        return Err(super::confined::not_configured(
+            "retrievePersonalData",
+            "export_dir",
+        ));
+    };
     let target = path.to_owned();
-    tokio::task::spawn_blocking(move || write_file(&target, &files))
+    let written = tokio::task::spawn_blocking(move || write_file(&dir, &target, &files))
         .await
         .map_err(|e| CommandError::internal("writing personal data", e))?
         .map_err(|e| e.with("user", username).with("domain", domain))?;
-    tracing::info!(user = %user, path, "personal data retrieved");
+    tracing::info!(user = %user, path = %written.display(), "personal data retrieved");
     Ok("Data retrieved".into())
 }
 

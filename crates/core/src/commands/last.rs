@@ -3,7 +3,8 @@
 //!
 //! The records are the ones XEP-0012 IQs answer from (stored when a session ends).
 //! Timestamps are Unix seconds. Errors: `user_does_not_exist` ("User u@d does not
-//! exist"), `last_not_found`, `domain_not_found` ("Domain not found").
+//! exist"), `last_not_found`, `domain_not_found` ("Domain not found"), and, for a user
+//! asking about another user without a presence subscription, `not_allowed`.
 
 use super::{CommandError, CommandResult};
 use crate::Server;
@@ -49,6 +50,41 @@ pub async fn get_last(server: &Server, user: &str) -> CommandResult<(BareJid, La
             "Given user's last info not found",
         )),
     }
+}
+
+/// `user`'s last activity as `asker` may see it (the user API): its own, or, as XEP-0012
+/// rules for users, another user's only when `asker` is subscribed to that user's
+/// presence (subscription `from` or `both` on the user's roster). Anything else is
+/// `not_allowed`, whether the user exists or not.
+pub async fn get_last_as(
+    server: &Server,
+    asker: &BareJid,
+    user: &str,
+) -> CommandResult<(BareJid, LastActivity)> {
+    let target = Jid::new(user)
+        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", user))?
+        .to_bare();
+    if &target != asker {
+        let item = server
+            .store()
+            .roster_get_item(target.as_str(), asker.as_str())
+            .await?;
+        let subscribed = item.is_some_and(|i| {
+            matches!(
+                i.subscription,
+                crate::store::Subscription::From | crate::store::Subscription::Both
+            )
+        });
+        if !subscribed {
+            return Err(CommandError::new(
+                "not_allowed",
+                format!(
+                    "You may see the last activity of {target} only if you are subscribed to its presence"
+                ),
+            ));
+        }
+    }
+    get_last(server, target.as_str()).await
 }
 
 /// Records the user's last activity (at `timestamp`, or now).

@@ -5,6 +5,7 @@
 //! MongooseIM does.
 
 pub mod account;
+pub mod confined;
 pub mod domain;
 pub mod gdpr;
 pub mod metric;

@@ -91,6 +91,12 @@ pub struct GeneralConfig {
     pub http_server_name: String,
     /// Default language of server-generated text.
     pub language: String,
+    /// `import_dir` (meerkat extension): the only directory `importUsers` reads from;
+    /// `None` refuses imports.
+    pub import_dir: Option<std::path::PathBuf>,
+    /// `export_dir` (meerkat extension): the only directory `retrievePersonalData`
+    /// writes to; `None` refuses exports.
+    pub export_dir: Option<std::path::PathBuf>,
 }
 
 /// How passwords are stored.
@@ -424,6 +430,8 @@ fn read_general(section: Option<Section<'_>>, diag: &mut Diagnostics) -> General
     let loglevel = s.get_or("loglevel", LogLevel::Warning, diag);
     let http_server_name = s.get_or("http_server_name", "meerkat".to_owned(), diag);
     let language = s.get_or("language", "en".to_owned(), diag);
+    let import_dir = read_dir_option(&mut s, "import_dir", diag);
+    let export_dir = read_dir_option(&mut s, "export_dir", diag);
     for (key, _) in s.remaining().collect::<Vec<_>>() {
         if known::GENERAL_OPTIONS.contains(&key) {
             diag.warn(
@@ -441,7 +449,34 @@ fn read_general(section: Option<Section<'_>>, diag: &mut Diagnostics) -> General
         loglevel,
         http_server_name,
         language,
+        import_dir,
+        export_dir,
     }
+}
+
+/// `general.import_dir` / `general.export_dir`: an absolute path to an existing
+/// directory, kept as given (the commands resolve it again at each use).
+fn read_dir_option(
+    s: &mut Section<'_>,
+    key: &str,
+    diag: &mut Diagnostics,
+) -> Option<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(s.opt::<String>(key, diag)?);
+    if !dir.is_absolute() {
+        diag.error(
+            s.key_path(key),
+            format!("\"{}\" is not an absolute path", dir.display()),
+        );
+        return None;
+    }
+    if !dir.is_dir() {
+        diag.error(
+            s.key_path(key),
+            format!("\"{}\" is not an existing directory", dir.display()),
+        );
+        return None;
+    }
+    Some(dir)
 }
 
 /// `general.host_types`: non-empty, unique, and distinct from the static hosts (each

@@ -84,10 +84,7 @@ impl AccountAdminQuery {
         limit: Option<PosInt>,
         index: Option<NonNegInt>,
     ) -> FieldResult<Option<Vec<String>>> {
-        ctx.guard(
-            "AccountAdminQuery.listUsers",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("AccountAdminQuery.listUsers", &[("domain", &domain)])?;
         let users = account::list_users(
             &ctx.server,
             domain.as_str(),
@@ -101,10 +98,7 @@ impl AccountAdminQuery {
 
     /// Get number of users per domain.
     async fn count_users(ctx: &Ctx, domain: DomainName) -> FieldResult<Option<i32>> {
-        ctx.guard(
-            "AccountAdminQuery.countUsers",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("AccountAdminQuery.countUsers", &[("domain", &domain)])?;
         let n = account::count_users(&ctx.server, domain.as_str())
             .await
             .field()?;
@@ -117,10 +111,7 @@ impl AccountAdminQuery {
         user: JidScalar,
         password: String,
     ) -> FieldResult<Option<CheckPasswordPayload>> {
-        ctx.guard(
-            "AccountAdminQuery.checkPassword",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("AccountAdminQuery.checkPassword", &[("user", &user)])?;
         let (correct, message) = account::check_password(&ctx.server, user.as_str(), &password)
             .await
             .field()?;
@@ -134,10 +125,7 @@ impl AccountAdminQuery {
         password_hash: String,
         hash_method: String,
     ) -> FieldResult<Option<CheckPasswordPayload>> {
-        ctx.guard(
-            "AccountAdminQuery.checkPasswordHash",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("AccountAdminQuery.checkPasswordHash", &[("user", &user)])?;
         let (correct, message) =
             account::check_password_hash(&ctx.server, user.as_str(), &password_hash, &hash_method)
                 .await
@@ -147,7 +135,7 @@ impl AccountAdminQuery {
 
     /// Check if a user exists.
     async fn check_user(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<CheckUserPayload>> {
-        ctx.guard("AccountAdminQuery.checkUser", &[("user", user.as_str())])?;
+        ctx.guard("AccountAdminQuery.checkUser", &[("user", &user)])?;
         let (exist, message) = account::check_user(&ctx.server, user.as_str())
             .await
             .field()?;
@@ -167,10 +155,7 @@ impl AccountAdminMutation {
         username: Option<UserName>,
         password: String,
     ) -> FieldResult<Option<UserPayload>> {
-        ctx.guard(
-            "AccountAdminMutation.registerUser",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("AccountAdminMutation.registerUser", &[("domain", &domain)])?;
         let r = account::register_user(
             &ctx.server,
             domain.as_str(),
@@ -184,10 +169,7 @@ impl AccountAdminMutation {
 
     /// Remove the user's account along with all the associated personal data.
     async fn remove_user(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<UserPayload>> {
-        ctx.guard(
-            "AccountAdminMutation.removeUser",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("AccountAdminMutation.removeUser", &[("user", &user)])?;
         user_payload(
             account::remove_user(&ctx.server, user.as_str())
                 .await
@@ -202,7 +184,7 @@ impl AccountAdminMutation {
         user: JidScalar,
         reason: String,
     ) -> FieldResult<Option<UserPayload>> {
-        ctx.guard("AccountAdminMutation.banUser", &[("user", user.as_str())])?;
+        ctx.guard("AccountAdminMutation.banUser", &[("user", &user)])?;
         user_payload(
             account::ban_user(&ctx.server, user.as_str(), &reason)
                 .await
@@ -219,7 +201,7 @@ impl AccountAdminMutation {
     ) -> FieldResult<Option<UserPayload>> {
         ctx.guard(
             "AccountAdminMutation.changeUserPassword",
-            &[("user", user.as_str())],
+            &[("user", &user)],
         )?;
         user_payload(
             account::change_password(&ctx.server, user.as_str(), &new_password)

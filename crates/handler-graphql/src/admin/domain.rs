@@ -121,10 +121,7 @@ impl DomainAdminQuery {
 
     /// Get information about the domain
     async fn domain_details(ctx: &Ctx, domain: DomainName) -> FieldResult<Option<DomainWithType>> {
-        ctx.guard(
-            "DomainAdminQuery.domainDetails",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("DomainAdminQuery.domainDetails", &[("domain", &domain)])?;
         let d = core::domain_details(&ctx.server, domain.as_str())
             .await
             .field()?;
@@ -202,7 +199,7 @@ impl DomainAdminMutation {
     ) -> FieldResult<Option<String>> {
         ctx.guard(
             "DomainAdminMutation.setDomainPassword",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         core::set_domain_password(&ctx.server, domain.as_str(), password.as_str())
             .await

@@ -19,7 +19,7 @@ impl GdprAdminQuery {
     ) -> FieldResult<Option<String>> {
         ctx.guard(
             "GdprAdminQuery.retrievePersonalData",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         gdpr::retrieve_personal_data(
             &ctx.server,

@@ -89,7 +89,7 @@ pub struct LastAdminQuery;
 impl LastAdminQuery {
     /// Get the user's last status and timestamp
     async fn get_last(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<LastActivity>> {
-        ctx.guard("LastAdminQuery.getLast", &[("user", user.as_str())])?;
+        ctx.guard("LastAdminQuery.getLast", &[("user", &user)])?;
         ctx.needs_modules(&["mod_last"])?;
         get(ctx, user.as_str()).await
     }
@@ -100,10 +100,7 @@ impl LastAdminQuery {
         domain: DomainName,
         timestamp: Option<DateTime>,
     ) -> FieldResult<Option<i32>> {
-        ctx.guard(
-            "LastAdminQuery.countActiveUsers",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("LastAdminQuery.countActiveUsers", &[("domain", &domain)])?;
         ctx.needs_modules(&["mod_last"])?;
         let n =
             last::count_active_users(&ctx.server, domain.as_str(), timestamp.as_ref().map(secs))
@@ -121,10 +118,7 @@ impl LastAdminQuery {
         timestamp: DateTime,
     ) -> FieldResult<Option<Vec<OldUser>>> {
         let d = domain.as_ref().map(DomainName::as_str);
-        ctx.guard(
-            "LastAdminQuery.listOldUsers",
-            &[("domain", d.unwrap_or(""))],
-        )?;
+        ctx.guard("LastAdminQuery.listOldUsers", &[("domain", &domain)])?;
         ctx.needs_modules(&["mod_last"])?;
         let list = last::list_old_users(&ctx.server, d, secs(&timestamp))
             .await
@@ -146,7 +140,7 @@ impl LastAdminMutation {
         timestamp: Option<DateTime>,
         status: String,
     ) -> FieldResult<Option<LastActivity>> {
-        ctx.guard("LastAdminMutation.setLast", &[("user", user.as_str())])?;
+        ctx.guard("LastAdminMutation.setLast", &[("user", &user)])?;
         ctx.needs_modules(&["mod_last"])?;
         set(ctx, user.as_str(), timestamp, &status).await
     }
@@ -160,10 +154,7 @@ impl LastAdminMutation {
         timestamp: DateTime,
     ) -> FieldResult<Option<Vec<OldUser>>> {
         let d = domain.as_ref().map(DomainName::as_str);
-        ctx.guard(
-            "LastAdminMutation.removeOldUsers",
-            &[("domain", d.unwrap_or(""))],
-        )?;
+        ctx.guard("LastAdminMutation.removeOldUsers", &[("domain", &domain)])?;
         ctx.needs_modules(&["mod_last"])?;
         let list = last::remove_old_users(&ctx.server, d, secs(&timestamp))
             .await

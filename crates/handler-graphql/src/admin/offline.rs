@@ -15,7 +15,7 @@ impl OfflineAdminMutation {
     async fn delete_expired_messages(ctx: &Ctx, domain: DomainName) -> FieldResult<Option<String>> {
         ctx.guard(
             "OfflineAdminMutation.deleteExpiredMessages",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         ctx.needs_modules(&["mod_offline"])?;
         offline::delete_expired_messages(&ctx.server, domain.as_str())
@@ -33,7 +33,7 @@ impl OfflineAdminMutation {
     ) -> FieldResult<Option<String>> {
         ctx.guard(
             "OfflineAdminMutation.deleteOldMessages",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         ctx.needs_modules(&["mod_offline"])?;
         let days_text = days.0.to_string();

@@ -55,7 +55,7 @@ impl PrivateAdminQuery {
         element: String,
         name_space: NonEmptyString,
     ) -> FieldResult<Option<XmlElement>> {
-        ctx.guard("PrivateAdminQuery.getPrivate", &[("user", user.as_str())])?;
+        ctx.guard("PrivateAdminQuery.getPrivate", &[("user", &user)])?;
         ctx.needs_modules(&["mod_private"])?;
         get(ctx, user.as_str(), &element, name_space.as_str()).await
     }
@@ -72,10 +72,7 @@ impl PrivateAdminMutation {
         user: JidScalar,
         element_string: XmlElement,
     ) -> FieldResult<Option<XmlElement>> {
-        ctx.guard(
-            "PrivateAdminMutation.setPrivate",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("PrivateAdminMutation.setPrivate", &[("user", &user)])?;
         ctx.needs_modules(&["mod_private"])?;
         set(ctx, user.as_str(), &element_string).await
     }

@@ -2,7 +2,7 @@
 //! `global/roster.gql` (`Contact`, `ContactInput`, `ContactSub`, `ContactAsk`,
 //! `SubAction`, `MutualSubAction`) and the `[String]` result lists of batch operations.
 
-use crate::context::{Ctx, IntoField, command_error};
+use crate::context::{Ctx, IntoField, ScopeArg, command_error};
 use crate::scalars::JidScalar;
 use juniper::{
     ArcStr, ExecutionResult, Executor, FieldError, FieldResult, GraphQLEnum, GraphQLInputObject,
@@ -260,7 +260,7 @@ pub struct RosterAdminQuery;
 impl RosterAdminQuery {
     /// Get the user's roster/contacts
     async fn list_contacts(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Vec<Contact>>> {
-        ctx.guard("RosterAdminQuery.listContacts", &[("user", user.as_str())])?;
+        ctx.guard("RosterAdminQuery.listContacts", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         let items = roster::list_contacts(&ctx.server, user.as_str())
             .await
@@ -275,7 +275,7 @@ impl RosterAdminQuery {
         user: JidScalar,
         contact: JidScalar,
     ) -> FieldResult<Option<Contact>> {
-        ctx.guard("RosterAdminQuery.getContact", &[("user", user.as_str())])?;
+        ctx.guard("RosterAdminQuery.getContact", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         let item = roster::get_contact(&ctx.server, user.as_str(), contact.as_str())
             .await
@@ -298,7 +298,7 @@ impl RosterAdminMutation {
         name: Option<String>,
         groups: Option<Vec<String>>,
     ) -> FieldResult<Option<String>> {
-        ctx.guard("RosterAdminMutation.addContact", &[("user", user.as_str())])?;
+        ctx.guard("RosterAdminMutation.addContact", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         add(ctx, &user, &contact, name, groups)
             .await
@@ -312,10 +312,7 @@ impl RosterAdminMutation {
         user: JidScalar,
         contacts: Vec<ContactInput>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
-        ctx.guard(
-            "RosterAdminMutation.addContacts",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("RosterAdminMutation.addContacts", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         Ok(outcomes(add_all(ctx, &user, contacts).await))
     }
@@ -327,10 +324,7 @@ impl RosterAdminMutation {
         contact: JidScalar,
         action: SubAction,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "RosterAdminMutation.subscription",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("RosterAdminMutation.subscription", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         subscribe(ctx, &user, &contact, action)
             .await
@@ -344,10 +338,7 @@ impl RosterAdminMutation {
         user: JidScalar,
         contact: JidScalar,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "RosterAdminMutation.deleteContact",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("RosterAdminMutation.deleteContact", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         delete(ctx, &user, &contact).await.field().map(Some)
     }
@@ -358,10 +349,7 @@ impl RosterAdminMutation {
         user: JidScalar,
         contacts: Vec<JidScalar>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
-        ctx.guard(
-            "RosterAdminMutation.deleteContacts",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("RosterAdminMutation.deleteContacts", &[("user", &user)])?;
         ctx.needs_modules(&["mod_roster"])?;
         Ok(outcomes(delete_all(ctx, &user, contacts).await))
     }
@@ -375,7 +363,7 @@ impl RosterAdminMutation {
     ) -> FieldResult<Option<String>> {
         ctx.guard(
             "RosterAdminMutation.setMutualSubscription",
-            &[("userA", user_a.as_str()), ("userB", user_b.as_str())],
+            &[("userA", &user_a), ("userB", &user_b)],
         )?;
         ctx.needs_modules(&["mod_roster"])?;
         let action = match action {
@@ -397,7 +385,7 @@ impl RosterAdminMutation {
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
         ctx.guard(
             "RosterAdminMutation.subscribeToAll",
-            &[("user.jid", user.jid.as_str())],
+            &[("user.jid", &user.jid)],
         )?;
         ctx.needs_modules(&["mod_roster"])?;
         let specs: Vec<ContactSpec> = contacts.iter().map(ContactInput::spec).collect();
@@ -411,9 +399,9 @@ impl RosterAdminMutation {
         ctx: &Ctx,
         contacts: Vec<ContactInput>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
-        let args: Vec<(&str, &str)> = contacts
+        let args: Vec<(&str, &dyn ScopeArg)> = contacts
             .iter()
-            .map(|c| ("contacts.jid", c.jid.as_str()))
+            .map(|c| ("contacts.jid", &c.jid as &dyn ScopeArg))
             .collect();
         ctx.guard("RosterAdminMutation.subscribeAllToAll", &args)?;
         ctx.needs_modules(&["mod_roster"])?;

@@ -108,10 +108,7 @@ impl StanzaAdminQuery {
         before: Option<DateTime>,
     ) -> FieldResult<Option<StanzasPayload>> {
         let _ = (with, limit, before);
-        ctx.guard(
-            "StanzaAdminQuery.getLastMessages",
-            &[("caller", caller.as_str())],
-        )?;
+        ctx.guard("StanzaAdminQuery.getLastMessages", &[("caller", &caller)])?;
         // meerkat has no message archive: mod_mam_pm is not implemented, so it is never
         // enabled and this is refused as MongooseIM refuses it without the module.
         Err(crate::context::deps_not_loaded(&["mod_mam_pm"], &[], &[]))
@@ -130,10 +127,7 @@ impl StanzaAdminMutation {
         to: JidScalar,
         body: String,
     ) -> FieldResult<Option<SendStanzaPayload>> {
-        ctx.guard(
-            "StanzaAdminMutation.sendMessage",
-            &[("from", from.as_str())],
-        )?;
+        ctx.guard("StanzaAdminMutation.sendMessage", &[("from", &from)])?;
         let id =
             stanza::send_chat_message(&ctx.server, None, Some(from.as_str()), to.as_str(), &body)
                 .await
@@ -152,7 +146,7 @@ impl StanzaAdminMutation {
     ) -> FieldResult<Option<SendStanzaPayload>> {
         ctx.guard(
             "StanzaAdminMutation.sendMessageHeadLine",
-            &[("from", from.as_str())],
+            &[("from", &from)],
         )?;
         let id = stanza::send_headline_message(
             &ctx.server,
@@ -232,10 +226,10 @@ pub fn messages(sessions: Vec<MessageSession>) -> impl Stream<Item = (BareJid, S
     }))
 }
 
-async fn open_all(ctx: &Ctx, callers: Vec<String>) -> CommandResult<Vec<MessageSession>> {
+async fn open_all(ctx: &Ctx, callers: Vec<xmpp::Jid>) -> CommandResult<Vec<MessageSession>> {
     let mut sessions = Vec::with_capacity(callers.len());
     for caller in callers {
-        let s = stanza::open_session(&ctx.server, &caller, true)
+        let s = stanza::open_session(&ctx.server, caller.as_str(), true)
             .await
             .map_err(|e: CommandError| e.with("caller", caller.as_str()))?;
         sessions.push(s);
@@ -251,7 +245,7 @@ pub async fn subscribe(
     executor: &Executor<'_, '_, Ctx>,
 ) -> FieldResult<EventStream<StanzaAdminSubscription>> {
     let fields = selected(executor);
-    let mut callers: Vec<String> = Vec::new();
+    let mut callers: Vec<xmpp::Jid> = Vec::new();
     for (name, caller) in fields {
         match name.as_str() {
             "subscribeForTraffic" => {
@@ -259,17 +253,19 @@ pub async fn subscribe(
                 ctx.needs_service("service_traffic")?;
             }
             "subscribeForMessages" => {
-                let caller = caller.unwrap_or_default();
+                // Parsed once, with the commands' parser: the scope check reads this
+                // JID's domain and the session is opened for this same JID.
+                let caller = caller.as_deref().map(xmpp::Jid::new);
+                let parsed = caller.as_ref().and_then(|c| c.as_ref().ok());
                 ctx.guard(
                     "StanzaAdminSubscription.subscribeForMessages",
-                    &[("caller", caller.as_str())],
+                    &[("caller", &parsed)],
                 )?;
-                let bare = xmpp::Jid::new(&caller).ok().map(|j| j.to_bare());
-                let known = callers
-                    .iter()
-                    .any(|c| xmpp::Jid::new(c).ok().map(|j| j.to_bare()) == bare);
-                if !known {
-                    callers.push(caller);
+                let Some(Ok(jid)) = caller else {
+                    return Err(crate::context::error("invalid_jid", "Invalid JID", &[]));
+                };
+                if !callers.iter().any(|c| c.to_bare() == jid.to_bare()) {
+                    callers.push(jid);
                 }
             }
             _ => {}

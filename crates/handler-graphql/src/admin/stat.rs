@@ -67,10 +67,7 @@ impl StatsAdminQuery {
 
     /// Get statistics from a specific domain
     async fn domain_stats(ctx: &Ctx, domain: DomainName) -> FieldResult<Option<DomainStats>> {
-        ctx.guard(
-            "StatsAdminQuery.domainStats",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("StatsAdminQuery.domainStats", &[("domain", &domain)])?;
         let s = stat::domain_stats(&ctx.server, domain.as_str())
             .await
             .field()?;

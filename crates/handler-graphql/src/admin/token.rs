@@ -33,10 +33,7 @@ pub struct TokenAdminMutation;
 impl TokenAdminMutation {
     /// Request auth token for a user
     async fn request_token(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Token>> {
-        ctx.guard(
-            "TokenAdminMutation.requestToken",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("TokenAdminMutation.requestToken", &[("user", &user)])?;
         ctx.needs_modules(&["mod_auth_token"])?;
         let t = token::request_token(&ctx.server, user.as_str())
             .await
@@ -46,7 +43,7 @@ impl TokenAdminMutation {
 
     /// Revoke any tokens for a user
     async fn revoke_token(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<String>> {
-        ctx.guard("TokenAdminMutation.revokeToken", &[("user", user.as_str())])?;
+        ctx.guard("TokenAdminMutation.revokeToken", &[("user", &user)])?;
         ctx.needs_modules(&["mod_auth_token"])?;
         token::revoke_token(&ctx.server, user.as_str())
             .await

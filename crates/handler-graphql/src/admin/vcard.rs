@@ -879,7 +879,7 @@ pub struct VcardAdminQuery;
 impl VcardAdminQuery {
     /// Get the user's vcard
     async fn get_vcard(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Vcard>> {
-        ctx.guard("VcardAdminQuery.getVcard", &[("user", user.as_str())])?;
+        ctx.guard("VcardAdminQuery.getVcard", &[("user", &user)])?;
         ctx.needs_modules(&["mod_vcard"])?;
         get(ctx, user.as_str()).await
     }
@@ -896,7 +896,7 @@ impl VcardAdminMutation {
         user: JidScalar,
         vcard: VcardInput,
     ) -> FieldResult<Option<Vcard>> {
-        ctx.guard("VcardAdminMutation.setVcard", &[("user", user.as_str())])?;
+        ctx.guard("VcardAdminMutation.setVcard", &[("user", &user)])?;
         ctx.needs_modules(&["mod_vcard"])?;
         set(ctx, user.as_str(), vcard).await
     }

@@ -27,10 +27,7 @@ pub struct BlocklistAdminQuery;
 impl BlocklistAdminQuery {
     /// Get number of blocked users per domain
     fn user_count(ctx: &Ctx, domain: DomainName) -> FieldResult<Option<i32>> {
-        ctx.guard(
-            "BlocklistAdminQuery.userCount",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("BlocklistAdminQuery.userCount", &[("domain", &domain)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -49,7 +46,7 @@ impl BlocklistAdminQuery {
     ) -> FieldResult<Option<Vec<BlockedUser>>> {
         ctx.guard(
             "BlocklistAdminQuery.listBlockedUsers",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -66,16 +63,13 @@ impl BlocklistAdminMutation {
         user: JidScalar,
         reason: Option<NonEmptyString>,
     ) -> FieldResult<Option<bool>> {
-        ctx.guard("BlocklistAdminMutation.addUser", &[("user", user.as_str())])?;
+        ctx.guard("BlocklistAdminMutation.addUser", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Remove a user from the blocklist
     fn remove_user(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<bool>> {
-        ctx.guard(
-            "BlocklistAdminMutation.removeUser",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("BlocklistAdminMutation.removeUser", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 }

@@ -28,19 +28,13 @@ impl BroadcastAdminQuery {
         )]
         index: Option<NonNegInt>,
     ) -> FieldResult<Option<Vec<Broadcast>>> {
-        ctx.guard(
-            "BroadcastAdminQuery.getBroadcasts",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("BroadcastAdminQuery.getBroadcasts", &[("domain", &domain)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Get information about a specific broadcast job
     fn get_broadcast(ctx: &Ctx, domain: DomainName, id: i32) -> FieldResult<Option<Broadcast>> {
-        ctx.guard(
-            "BroadcastAdminQuery.getBroadcast",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("BroadcastAdminQuery.getBroadcast", &[("domain", &domain)])?;
         deps_not_loaded(MODULES, &[])
     }
 }
@@ -69,7 +63,7 @@ impl BroadcastAdminMutation {
     ) -> FieldResult<Option<BroadcastMutationResult>> {
         ctx.guard(
             "BroadcastAdminMutation.startBroadcast",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -82,7 +76,7 @@ impl BroadcastAdminMutation {
     ) -> FieldResult<Option<BroadcastMutationResult>> {
         ctx.guard(
             "BroadcastAdminMutation.abortBroadcast",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -95,7 +89,7 @@ impl BroadcastAdminMutation {
     ) -> FieldResult<Option<BroadcastMutationResult>> {
         ctx.guard(
             "BroadcastAdminMutation.deleteInactiveBroadcastsByIds",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -107,7 +101,7 @@ impl BroadcastAdminMutation {
     ) -> FieldResult<Option<BroadcastMutationResult>> {
         ctx.guard(
             "BroadcastAdminMutation.deleteInactiveBroadcastsByDomain",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         deps_not_loaded(MODULES, &[])
     }

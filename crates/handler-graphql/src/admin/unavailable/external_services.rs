@@ -42,7 +42,7 @@ impl ExternalServicesAdminMutation {
     ) -> FieldResult<Option<Vec<Option<Service>>>> {
         ctx.guard(
             "ExternalServicesAdminMutation.getServices",
-            &[("domain", domain.as_str())],
+            &[("domain", &domain)],
         )?;
         deps_not_loaded(&["mod_extdisco"], &[])
     }

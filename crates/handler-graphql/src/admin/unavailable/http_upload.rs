@@ -22,10 +22,7 @@ impl HttpUploadAdminMutation {
         content_type: Option<String>,
         timeout: PosInt,
     ) -> FieldResult<Option<FileUrls>> {
-        ctx.guard(
-            "HttpUploadAdminMutation.getUrl",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("HttpUploadAdminMutation.getUrl", &[("domain", &domain)])?;
         deps_not_loaded(&["mod_http_upload"], &[])
     }
 }

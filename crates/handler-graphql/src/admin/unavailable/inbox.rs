@@ -20,10 +20,7 @@ impl InboxAdminMutation {
         #[graphql(desc = "User to clear a bin")] user: JidScalar,
         #[graphql(desc = "Remove older than given days or all if null")] days: Option<PosInt>,
     ) -> FieldResult<Option<i32>> {
-        ctx.guard(
-            "InboxAdminMutation.flushUserBin",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("InboxAdminMutation.flushUserBin", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -33,10 +30,7 @@ impl InboxAdminMutation {
         #[graphql(desc = "Domain to be cleared")] domain: DomainName,
         #[graphql(desc = "Remove older than given days or all if null")] days: Option<PosInt>,
     ) -> FieldResult<Option<i32>> {
-        ctx.guard(
-            "InboxAdminMutation.flushDomainBin",
-            &[("domain", domain.as_str())],
-        )?;
+        ctx.guard("InboxAdminMutation.flushDomainBin", &[("domain", &domain)])?;
         deps_not_loaded(MODULES, &[])
     }
 

@@ -25,13 +25,3 @@ pub fn deps_not_loaded<T>(modules: &[&str], internal_databases: &[&str]) -> Fiel
         internal_databases,
     ))
 }
-
-/// Text of a bare JID argument.
-pub(crate) fn bare(j: &crate::scalars::BareJidScalar) -> &str {
-    j.0.as_str()
-}
-
-/// Text of a full JID argument.
-pub(crate) fn full(j: &crate::scalars::FullJidScalar) -> &str {
-    j.0.as_str()
-}

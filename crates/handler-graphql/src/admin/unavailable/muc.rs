@@ -2,7 +2,7 @@
 //! have: every operation answers `deps_not_loaded` after the domain-admin check.
 #![allow(unused_variables)] // arguments are declared for the schema only
 
-use super::{bare, deps_not_loaded, full};
+use super::deps_not_loaded;
 use crate::admin::stanza::StanzasPayload;
 use crate::context::Ctx;
 use crate::global::muc::{
@@ -29,19 +29,19 @@ impl MucAdminQuery {
         limit: Option<PosInt>,
         index: Option<NonNegInt>,
     ) -> FieldResult<Option<MucRoomsPayload>> {
-        ctx.guard("MUCAdminQuery.listRooms", &[("from", from.as_str())])?;
+        ctx.guard("MUCAdminQuery.listRooms", &[("from", &from)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Get configuration of the MUC room
     fn get_room_config(ctx: &Ctx, room: BareJidScalar) -> FieldResult<Option<MucRoomConfig>> {
-        ctx.guard("MUCAdminQuery.getRoomConfig", &[("room", bare(&room))])?;
+        ctx.guard("MUCAdminQuery.getRoomConfig", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Get the user list of a given MUC room
     fn list_room_users(ctx: &Ctx, room: BareJidScalar) -> FieldResult<Option<Vec<MucRoomUser>>> {
-        ctx.guard("MUCAdminQuery.listRoomUsers", &[("room", bare(&room))])?;
+        ctx.guard("MUCAdminQuery.listRoomUsers", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -51,10 +51,7 @@ impl MucAdminQuery {
         room: BareJidScalar,
         affiliation: Option<MucAffiliation>,
     ) -> FieldResult<Option<Vec<MucRoomAffiliation>>> {
-        ctx.guard(
-            "MUCAdminQuery.listRoomAffiliations",
-            &[("room", bare(&room))],
-        )?;
+        ctx.guard("MUCAdminQuery.listRoomAffiliations", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -65,7 +62,7 @@ impl MucAdminQuery {
         page_size: Option<PosInt>,
         before: Option<DateTime>,
     ) -> FieldResult<Option<StanzasPayload>> {
-        ctx.guard("MUCAdminQuery.getRoomMessages", &[("room", bare(&room))])?;
+        ctx.guard("MUCAdminQuery.getRoomMessages", &[("room", &room)])?;
         deps_not_loaded(&["mod_muc", "mod_mam_muc"], &[])
     }
 }
@@ -82,10 +79,7 @@ impl MucAdminMutation {
         owner: JidScalar,
         nick: ResourceName,
     ) -> FieldResult<Option<MucRoomDesc>> {
-        ctx.guard(
-            "MUCAdminMutation.createInstantRoom",
-            &[("owner", owner.as_str())],
-        )?;
+        ctx.guard("MUCAdminMutation.createInstantRoom", &[("owner", &owner)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -97,10 +91,7 @@ impl MucAdminMutation {
         recipient: JidScalar,
         reason: Option<String>,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "MUCAdminMutation.inviteUser",
-            &[("sender", sender.as_str())],
-        )?;
+        ctx.guard("MUCAdminMutation.inviteUser", &[("sender", &sender)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -111,7 +102,7 @@ impl MucAdminMutation {
         nick: ResourceName,
         reason: Option<String>,
     ) -> FieldResult<Option<String>> {
-        ctx.guard("MUCAdminMutation.kickUser", &[("room", bare(&room))])?;
+        ctx.guard("MUCAdminMutation.kickUser", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -122,10 +113,7 @@ impl MucAdminMutation {
         from: FullJidScalar,
         body: String,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "MUCAdminMutation.sendMessageToRoom",
-            &[("from", full(&from))],
-        )?;
+        ctx.guard("MUCAdminMutation.sendMessageToRoom", &[("from", &from)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -137,10 +125,7 @@ impl MucAdminMutation {
         to_nick: ResourceName,
         body: String,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "MUCAdminMutation.sendPrivateMessage",
-            &[("from", full(&from))],
-        )?;
+        ctx.guard("MUCAdminMutation.sendPrivateMessage", &[("from", &from)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -150,7 +135,7 @@ impl MucAdminMutation {
         room: BareJidScalar,
         reason: Option<String>,
     ) -> FieldResult<Option<String>> {
-        ctx.guard("MUCAdminMutation.deleteRoom", &[("room", bare(&room))])?;
+        ctx.guard("MUCAdminMutation.deleteRoom", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -162,7 +147,7 @@ impl MucAdminMutation {
     ) -> FieldResult<Option<MucRoomConfig>> {
         ctx.guard(
             "MUCAdminMutation.changeRoomConfiguration",
-            &[("room", bare(&room))],
+            &[("room", &room)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -174,7 +159,7 @@ impl MucAdminMutation {
         nick: ResourceName,
         role: MucRole,
     ) -> FieldResult<Option<String>> {
-        ctx.guard("MUCAdminMutation.setUserRole", &[("room", bare(&room))])?;
+        ctx.guard("MUCAdminMutation.setUserRole", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -185,10 +170,7 @@ impl MucAdminMutation {
         user: JidScalar,
         affiliation: MucAffiliation,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "MUCAdminMutation.setUserAffiliation",
-            &[("room", bare(&room))],
-        )?;
+        ctx.guard("MUCAdminMutation.setUserAffiliation", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -200,7 +182,7 @@ impl MucAdminMutation {
         nick: ResourceName,
         password: Option<String>,
     ) -> FieldResult<Option<String>> {
-        ctx.guard("MUCAdminMutation.enterRoom", &[("user", full(&user))])?;
+        ctx.guard("MUCAdminMutation.enterRoom", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -211,7 +193,7 @@ impl MucAdminMutation {
         user: FullJidScalar,
         nick: ResourceName,
     ) -> FieldResult<Option<String>> {
-        ctx.guard("MUCAdminMutation.exitRoom", &[("user", full(&user))])?;
+        ctx.guard("MUCAdminMutation.exitRoom", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 }

@@ -3,7 +3,7 @@
 //! domain-admin check.
 #![allow(unused_variables)] // arguments are declared for the schema only
 
-use super::{bare, deps_not_loaded};
+use super::deps_not_loaded;
 use crate::admin::stanza::StanzasPayload;
 use crate::context::Ctx;
 use crate::global::muc_light::{
@@ -26,40 +26,31 @@ impl MucLightAdminQuery {
         page_size: Option<PosInt>,
         before: Option<DateTime>,
     ) -> FieldResult<Option<StanzasPayload>> {
-        ctx.guard(
-            "MUCLightAdminQuery.getRoomMessages",
-            &[("room", bare(&room))],
-        )?;
+        ctx.guard("MUCLightAdminQuery.getRoomMessages", &[("room", &room)])?;
         deps_not_loaded(&["mod_muc_light", "mod_mam_muc"], &[])
     }
 
     /// Get configuration of the MUC Light room
     fn get_room_config(ctx: &Ctx, room: BareJidScalar) -> FieldResult<Option<Room>> {
-        ctx.guard("MUCLightAdminQuery.getRoomConfig", &[("room", bare(&room))])?;
+        ctx.guard("MUCLightAdminQuery.getRoomConfig", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Get users list of given MUC Light room
     fn list_room_users(ctx: &Ctx, room: BareJidScalar) -> FieldResult<Option<Vec<RoomUser>>> {
-        ctx.guard("MUCLightAdminQuery.listRoomUsers", &[("room", bare(&room))])?;
+        ctx.guard("MUCLightAdminQuery.listRoomUsers", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Get the list of MUC Light rooms that the user participates in
     fn list_user_rooms(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Vec<JidScalar>>> {
-        ctx.guard(
-            "MUCLightAdminQuery.listUserRooms",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("MUCLightAdminQuery.listUserRooms", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Get the user's list of blocked entities
     fn get_blocking_list(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Vec<BlockingItem>>> {
-        ctx.guard(
-            "MUCLightAdminQuery.getBlockingList",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("MUCLightAdminQuery.getBlockingList", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -73,7 +64,7 @@ impl MucLightAdminQuery {
     ) -> FieldResult<Option<MucLightRoomsPayload>> {
         ctx.guard(
             "MUCLightAdminQuery.listRooms",
-            &[("mucDomain", muc_domain.as_str())],
+            &[("mucDomain", &muc_domain)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -96,10 +87,7 @@ impl MucLightAdminMutation {
     ) -> FieldResult<Option<Room>> {
         ctx.guard(
             "MUCLightAdminMutation.createRoom",
-            &[
-                ("mucDomain", muc_domain.as_str()),
-                ("owner", owner.as_str()),
-            ],
+            &[("mucDomain", &muc_domain), ("owner", &owner)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -115,7 +103,7 @@ impl MucLightAdminMutation {
     ) -> FieldResult<Option<Room>> {
         ctx.guard(
             "MUCLightAdminMutation.changeRoomConfiguration",
-            &[("room", bare(&room))],
+            &[("room", &room)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -127,22 +115,19 @@ impl MucLightAdminMutation {
         sender: JidScalar,
         recipient: JidScalar,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "MUCLightAdminMutation.inviteUser",
-            &[("sender", sender.as_str())],
-        )?;
+        ctx.guard("MUCLightAdminMutation.inviteUser", &[("sender", &sender)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Remove a MUC Light room
     fn delete_room(ctx: &Ctx, room: BareJidScalar) -> FieldResult<Option<String>> {
-        ctx.guard("MUCLightAdminMutation.deleteRoom", &[("room", bare(&room))])?;
+        ctx.guard("MUCLightAdminMutation.deleteRoom", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
     /// Kick a user from a MUC Light room
     fn kick_user(ctx: &Ctx, room: BareJidScalar, user: JidScalar) -> FieldResult<Option<String>> {
-        ctx.guard("MUCLightAdminMutation.kickUser", &[("room", bare(&room))])?;
+        ctx.guard("MUCLightAdminMutation.kickUser", &[("room", &room)])?;
         deps_not_loaded(MODULES, &[])
     }
 
@@ -155,7 +140,7 @@ impl MucLightAdminMutation {
     ) -> FieldResult<Option<String>> {
         ctx.guard(
             "MUCLightAdminMutation.sendMessageToRoom",
-            &[("from", from.as_str())],
+            &[("from", &from)],
         )?;
         deps_not_loaded(MODULES, &[])
     }
@@ -166,10 +151,7 @@ impl MucLightAdminMutation {
         user: JidScalar,
         items: Vec<BlockingInput>,
     ) -> FieldResult<Option<String>> {
-        ctx.guard(
-            "MUCLightAdminMutation.setBlockingList",
-            &[("user", user.as_str())],
-        )?;
+        ctx.guard("MUCLightAdminMutation.setBlockingList", &[("user", &user)])?;
         deps_not_loaded(MODULES, &[])
     }
 }
