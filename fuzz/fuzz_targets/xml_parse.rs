@@ -1,10 +1,26 @@
-//! Fuzzes `Element::parse`: it must never panic, and every element it
-//! accepts must serialize to XML that parses back to an equal element.
+//! Fuzzes `Element::parse`: it must never panic, every element it accepts
+//! must stay within the node and text budgets, and serialize to XML that
+//! parses back to an equal element.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xmpp::{Element, ParseLimits};
+use xmpp::{Element, Node, ParseLimits};
+
+/// (nodes, bytes of text) as `ParseLimits` counts them.
+fn tally(e: &Element) -> (usize, usize) {
+    let mut nodes = 1 + e.all_attrs().count();
+    let mut text: usize = e.all_attrs().map(|a| a.value().len()).sum();
+    for n in e.nodes() {
+        let (n, t) = match n {
+            Node::Element(c) => tally(c),
+            Node::Text(t) => (1, t.len()),
+        };
+        nodes += n;
+        text += t;
+    }
+    (nodes, text)
+}
 
 fuzz_target!(|data: &[u8]| {
     let limits = ParseLimits {
@@ -15,6 +31,8 @@ fuzz_target!(|data: &[u8]| {
         max_text: 32 * 1024,
     };
     if let Ok(element) = Element::parse(data, &limits) {
+        let (nodes, text) = tally(&element);
+        assert!(nodes <= limits.max_nodes && text <= limits.max_text);
         let xml = element.to_xml();
         // Escaping can make the output larger than the input.
         let relaxed = ParseLimits {

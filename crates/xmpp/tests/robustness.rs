@@ -202,13 +202,13 @@ fn dense(rng: &mut Rng, depth: usize, out: &mut String) {
     out.push('>');
     for _ in 0..children {
         if rng.chance(50) {
-            out.push_str(*rng.pick(TEXTS));
+            out.push_str(rng.pick::<&str>(TEXTS));
         } else {
             dense(rng, depth - 1, out);
         }
     }
     if rng.chance(30) {
-        out.push_str(*rng.pick(TEXTS));
+        out.push_str(rng.pick::<&str>(TEXTS));
     }
     out.push_str("</");
     out.push_str(name);

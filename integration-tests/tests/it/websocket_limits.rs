@@ -314,6 +314,27 @@ async fn an_oversized_frame_is_refused_from_its_header() {
     let close = c.recv_element().await.expect("<close/>");
     assert!(close.is("close", ns::FRAMING));
     assert_eq!(tokio::time::timeout(WAIT, c.recv()).await.unwrap(), None);
+    // <open/> and an oversized header in one write: the server handles the <open/>
+    // that precedes the frame, then refuses the frame.
+    let mut c = RawWs::connect(&e.url).await;
+    let mut f = RawWs::header(OPEN.len() as u64);
+    f.extend_from_slice(OPEN.as_bytes());
+    f.extend(RawWs::header(1 << 30));
+    f.extend(std::iter::repeat_n(b'x', 1024));
+    c.0.write_all(&f).await.unwrap();
+    assert!(c.recv_element().await.unwrap().is("open", ns::FRAMING));
+    assert!(c.recv_element().await.unwrap().is("features", ns::STREAM));
+    let err = c.recv_element().await.expect("a stream error");
+    assert!(
+        err.has_child("policy-violation", "urn:ietf:params:xml:ns:xmpp-streams"),
+        "{err}"
+    );
+    assert!(
+        c.recv_element()
+            .await
+            .expect("<close/>")
+            .is("close", ns::FRAMING)
+    );
     // The server still serves.
     let alice = e.login("alice").await;
     assert_eq!(alice.jid.split('/').next(), Some("alice@localhost"));
