@@ -159,7 +159,10 @@ async fn offline_limit_comes_from_the_access_rule() {
         .await;
     assert_eq!(bounce.attr("id"), Some("bob3"), "{bounce}");
     let error = bounce.get_child("error", ns::CLIENT).expect("error");
-    assert!(error.has_child("resource-constraint", ns::STANZAS), "{bounce}");
+    assert!(
+        error.has_child("resource-constraint", ns::STANZAS),
+        "{bounce}"
+    );
     assert_eq!(ping(&mut alice, "p").await.attr("type"), Some("result"));
     assert_eq!(alice.silent_for(Duration::from_millis(200)).await, None);
     let count = |u: &'static str| {
