@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let _ = handler_graphql::http::decode_post(data);
     if let Ok(qs) = std::str::from_utf8(data) {
-        let _ = handler_graphql::http::decode_get(qs);
+        let _ = handler_graphql::http::decode_get(qs, false);
+        let _ = handler_graphql::http::decode_get(qs, true);
     }
 });

@@ -486,7 +486,9 @@ fn mongooseim_default_configs_check_and_start() -> anyhow::Result<()> {
         // [shaper], [acl] and [access] are applied now, not ignored.
         for section in ["shaper", "acl", "access"] {
             assert!(
-                !out.stdout.lines().any(|l| l.starts_with(&format!("warning: {section}"))),
+                !out.stdout
+                    .lines()
+                    .any(|l| l.starts_with(&format!("warning: {section}"))),
                 "MongooseIM {version}: {section} warned about\n{out:?}"
             );
         }

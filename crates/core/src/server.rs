@@ -118,8 +118,7 @@ impl Server {
     /// The key fake SCRAM salts of unknown users derive from: kept in the store, so that
     /// an unknown user's salt is as stable across restarts as a real one's.
     pub(crate) async fn fake_salt_key(&self) -> &[u8] {
-        let key = self
-            .inner
+        self.inner
             .fake_salt_key
             .get_or_init(|| async {
                 let fresh = crate::util::random_hex(48);
@@ -135,8 +134,7 @@ impl Server {
                     }
                 }
             })
-            .await;
-        key
+            .await
     }
     /// Time since start.
     pub fn uptime(&self) -> std::time::Duration {

@@ -2,7 +2,8 @@
 //! `max_user_offline_messages` and `c2s_shaper` from `[acl]`/`[access]`/`[shaper]`, the
 //! login failure throttle, and unknown users that look and cost like known ones.
 
-use crate::common::{LOCALHOST_HTTP, TestServer, WS_HANDLER, boot};
+use crate::bosh_client::Bosh;
+use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER, boot};
 use crate::ws_client::WsClient;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -159,7 +160,10 @@ async fn offline_limit_comes_from_the_access_rule() {
         .await;
     assert_eq!(bounce.attr("id"), Some("bob3"), "{bounce}");
     let error = bounce.get_child("error", ns::CLIENT).expect("error");
-    assert!(error.has_child("resource-constraint", ns::STANZAS), "{bounce}");
+    assert!(
+        error.has_child("resource-constraint", ns::STANZAS),
+        "{bounce}"
+    );
     assert_eq!(ping(&mut alice, "p").await.attr("type"), Some("result"));
     assert_eq!(alice.silent_for(Duration::from_millis(200)).await, None);
     let count = |u: &'static str| {
@@ -208,6 +212,48 @@ async fn c2s_shaper_limits_a_clients_incoming_bytes() {
     let mut bob = login(&url, "bob", "r").await;
     let free = burst(&mut bob).await;
     assert!(free < Duration::from_millis(1500), "unshaped: {free:?}");
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn c2s_shaper_limits_a_bosh_clients_incoming_bytes() {
+    let server = TestServer::start(&format!(
+        "{LOCALHOST_HTTP}{BOSH_HANDLER}
+[services.service_bosh]
+[modules.mod_ping]
+[shaper.slow]
+  max_rate = 1000
+[access]
+  c2s_shaper = [{{acl = \"all\", value = \"slow\"}}]
+"
+    ))
+    .await;
+    server.register_users(&["alice"]).await;
+    let url = server.url(0, "/http-bind");
+    let mut b = Bosh::login(&url, "alice", DOMAIN, "alice-pw").await;
+    let body = "x".repeat(900);
+    let jid = b.jid.clone();
+    let start = Instant::now();
+    for i in 0..3 {
+        b.send(&format!(
+            "<message xmlns='jabber:client' to='{jid}' id='m{i}' type='chat'><body>{body}</body></message>"
+        ))
+        .await;
+    }
+    let r = b
+        .send("<iq xmlns='jabber:client' type='get' id='bp' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+        .await;
+    let pong = match r.children().find(|e| e.attr("id") == Some("bp")) {
+        Some(p) => p.clone(),
+        None => b.poll_until(|e| e.attr("id") == Some("bp")).await,
+    };
+    assert_eq!(pong.attr("type"), Some("result"));
+    // About 3.3 KB at 1000 bytes per second, with at most a 1000-byte bucket left.
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(1900),
+        "shaped: {elapsed:?}"
+    );
     server.stop().await;
 }
 

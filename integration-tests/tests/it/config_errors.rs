@@ -259,7 +259,9 @@ fn mongooseim_default_configs_are_accepted_with_warnings() {
         let server = meerkat::load_config_str(&text).unwrap().server;
         let alice = meerkat_core::access::Subject::domain("localhost");
         assert_eq!(
-            server.access.evaluate("max_user_sessions", alice, "localhost", &|_| true),
+            server
+                .access
+                .evaluate("max_user_sessions", alice, "localhost", &|_| true),
             meerkat_core::access::AccessValue::Int(10)
         );
         // One warning per thing, each naming it.
