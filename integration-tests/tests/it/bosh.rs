@@ -753,3 +753,43 @@ async fn message_queued_in_an_ended_session_goes_offline() {
     assert_eq!(m.get_child("body", ns::CLIENT).unwrap().text(), "kept");
     e.server.stop().await;
 }
+
+#[actix_rt::test]
+async fn slow_reader_is_closed_and_nothing_is_lost() {
+    // A BOSH client that stops polling while stanzas pour in: beyond 1 MiB waiting, the
+    // stream ends with policy-violation; what the client never got goes offline.
+    let e = env(SERVICE, &["alice", "bob"]).await;
+    let mut alice = e.bosh_login("alice").await;
+    alice.send("<presence xmlns='jabber:client'/>").await;
+    let mut bob = e.ws_login("bob").await;
+    bob.available().await;
+    let text = "z".repeat(60 * 1024);
+    let total = 20;
+    for i in 0..total {
+        bob.send(&format!(
+            "<message xmlns='jabber:client' to='{}' type='chat' id='f{i}'><body>{text}</body></message>",
+            alice.jid
+        ))
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let r = alice.send("").await;
+    assert!(
+        is_terminate(&r, Some("remote-stream-error")),
+        "{}",
+        r.attr("type").unwrap_or("-")
+    );
+    let err = r.get_child("error", ns::STREAM).expect("stream error");
+    assert!(err.has_child("policy-violation", "urn:ietf:params:xml:ns:xmpp-streams"));
+    let delivered = r.children().filter(|c| c.name() == "message").count();
+    assert!(delivered < total, "{delivered}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let s = &e.server.meerkat.server;
+    let offline = s.store().offline_count("alice@localhost").await.unwrap();
+    assert_eq!(
+        delivered as u64 + offline,
+        total as u64,
+        "delivered {delivered}, offline {offline}"
+    );
+    e.server.stop().await;
+}

@@ -36,7 +36,15 @@ pub async fn post_raw(http: &reqwest::Client, url: &str, body: &str) -> (u16, Op
     let text = r.text().await.unwrap();
     (
         status,
-        Element::parse_str(&text, &ParseLimits::default()).ok(),
+        // A response may carry up to about 1 MiB of queued stanzas plus one more.
+        Element::parse_str(
+            &text,
+            &ParseLimits {
+                max_bytes: 16 << 20,
+                ..ParseLimits::default()
+            },
+        )
+        .ok(),
     )
 }
 
