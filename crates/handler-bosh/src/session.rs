@@ -12,6 +12,8 @@
 //! - a session whose client sends no request for `wait` + `inactivity` ends, even if a
 //!   request is held; with `inactivity = "infinity"`, `wait` + `max_pause` (the longest
 //!   the client may announce to be away), so no session outlives its client;
+//! - stanzas waiting for the client's next request are budgeted ([`PENDING_MAX_BYTES`]):
+//!   a client that reads too slowly gets a `policy-violation` stream error;
 //! - all rid and time arithmetic is checked or saturating (rids are at most 2^53 - 1).
 //!
 //! Nothing queued for the client is lost when the session ends (inactivity, deadline, an
