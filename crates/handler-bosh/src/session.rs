@@ -12,6 +12,8 @@
 //! - a session whose client sends no request for `wait` + `inactivity` ends, even if a
 //!   request is held; with `inactivity = "infinity"`, `wait` + `max_pause` (the longest
 //!   the client may announce to be away), so no session outlives its client;
+//! - stanzas waiting for the client's next request are budgeted ([`PENDING_MAX_BYTES`]):
+//!   a client that reads too slowly gets a `policy-violation` stream error;
 //! - all rid and time arithmetic is checked or saturating (rids are at most 2^53 - 1).
 //!
 //! Nothing queued for the client is lost when the session ends (inactivity, deadline, an
@@ -39,6 +41,10 @@ pub const CACHE_MAX_BYTES: usize = 256 * 1024;
 
 /// Most responses kept for retransmission.
 pub const CACHE_MAX_RESPONSES: usize = 16;
+
+/// Most bytes of stanzas (estimated) waiting for the client's next request; beyond, the
+/// stream ends with a `policy-violation` stream error (the client reads too slowly).
+pub const PENDING_MAX_BYTES: usize = 1024 * 1024;
 
 /// Live sessions of one BOSH mount, by sid.
 pub type Registry = Arc<Mutex<HashMap<String, Entry>>>;
@@ -105,6 +111,8 @@ pub struct Session {
     held: VecDeque<Held>,
     /// Elements waiting for a held request.
     pending: Vec<Element>,
+    /// Their estimated size (see [`PENDING_MAX_BYTES`]).
+    pending_bytes: usize,
     /// The stream ended: the next response is a terminate body.
     ending: bool,
     closed: bool,
@@ -195,6 +203,7 @@ impl Session {
             deferred: BTreeMap::new(),
             held: VecDeque::new(),
             pending: Vec::new(),
+            pending_bytes: 0,
             ending: false,
             closed: false,
             cache: Cache::default(),
@@ -281,7 +290,9 @@ impl Session {
                     None => break,
                 },
                 _ = sleep_until(read_resume.unwrap_or_else(far)), if read_resume.is_some() => read_resume = None,
-                Some(item) = recv(&mut self.mailbox) => self.c2s.handle_routed(item).await,
+                // Once the stream is closed, what is left in the mailbox is routed again
+                // at the end.
+                Some(item) = recv(&mut self.mailbox), if !self.c2s.is_closed() => self.c2s.handle_routed(item).await,
                 _ = sleep_until(hold_deadline.unwrap_or_else(far)), if hold_deadline.is_some() => {
                     // Nothing to say within `wait`: answer the oldest held request empty.
                     self.answer_oldest(Vec::new());
@@ -300,6 +311,13 @@ impl Session {
                 self.mailbox = self.c2s.take_mailbox();
             }
             self.collect();
+            if self.pending_bytes > PENDING_MAX_BYTES && !self.c2s.is_closed() {
+                tracing::info!(sid = %self.p.sid, bytes = self.pending_bytes, "BOSH client reads too slowly; closing");
+                self.c2s
+                    .stream_error("policy-violation", Some(SLOW_READER))
+                    .await;
+                self.collect();
+            }
             self.flush();
             self.bound
                 .store(self.c2s.jid().is_some() && !self.closed, Ordering::Relaxed);
@@ -328,7 +346,8 @@ impl Session {
     /// remaining stanzas (the session is unregistered: nothing new arrives).
     async fn reroute_undelivered(&mut self) {
         self.collect();
-        let mut undelivered: Vec<Element> = std::mem::take(&mut self.pending)
+        let mut undelivered: Vec<Element> = self
+            .take_pending()
             .into_iter()
             .filter(|el| el.ns() == ns::CLIENT)
             .collect();
@@ -432,7 +451,7 @@ impl Session {
             self.c2s.handle(Input::Close).await;
             self.collect();
             let mut resp = terminate_body(None);
-            for el in self.pending.drain(..) {
+            for el in self.take_pending() {
                 if !el.is("error", ns::STREAM) {
                     resp.append_child(el);
                 }
@@ -454,7 +473,7 @@ impl Session {
             while !self.held.is_empty() {
                 self.answer_oldest(Vec::new());
             }
-            let pending = std::mem::take(&mut self.pending);
+            let pending = self.take_pending();
             self.respond(rid, reply, body_with(pending));
             return;
         }
@@ -480,16 +499,25 @@ impl Session {
         // At most `hold` requests are kept; the older is answered first.
         while self.held.len() > self.p.hold {
             self.collect();
-            let pending = std::mem::take(&mut self.pending);
+            let pending = self.take_pending();
             self.answer_oldest(pending);
         }
+    }
+
+    /// Empties `pending`.
+    fn take_pending(&mut self) -> Vec<Element> {
+        self.pending_bytes = 0;
+        std::mem::take(&mut self.pending)
     }
 
     /// Moves the machine's output into `pending`.
     fn collect(&mut self) {
         for out in self.c2s.take_output() {
             match out {
-                Output::Element(el) => self.pending.push(el),
+                Output::Element(el) => {
+                    self.pending_bytes = self.pending_bytes.saturating_add(size(&el));
+                    self.pending.push(el);
+                }
                 Output::Close => self.ending = true,
                 Output::Open { .. } => {} // a restart's header is implicit in BOSH
             }
@@ -501,7 +529,7 @@ impl Session {
         if self.held.is_empty() || (self.pending.is_empty() && !self.ending) {
             return;
         }
-        let pending = std::mem::take(&mut self.pending);
+        let pending = self.take_pending();
         if self.ending {
             let stream_error = pending.iter().any(|e| e.is("error", ns::STREAM));
             let mut resp = terminate_body(stream_error.then_some("remote-stream-error"));
@@ -538,6 +566,7 @@ impl Session {
                 .filter(|el| el.ns() == ns::CLIENT)
                 .collect();
             stanzas.append(&mut self.pending);
+            self.pending_bytes = stanzas.iter().map(size).fold(0, usize::saturating_add);
             self.pending = stanzas;
         }
         if self.p.server_acks && rid.saturating_add(1) < self.next_rid {
@@ -594,6 +623,28 @@ fn body_with(content: Vec<Element>) -> Element {
         b.append_child(el);
     }
     b
+}
+
+/// The text of the stream error that ends a session whose client reads too slowly.
+pub const SLOW_READER: &str = "Too much data waiting for the client";
+
+/// A cheap estimate of an element's serialized size (names, attributes, text), without
+/// serializing it.
+fn size(el: &Element) -> usize {
+    let mut n = el.name().len().saturating_mul(2).saturating_add(8);
+    for (name, value) in el.attrs() {
+        n = n
+            .saturating_add(name.len())
+            .saturating_add(value.len())
+            .saturating_add(4);
+    }
+    for node in el.nodes() {
+        n = n.saturating_add(match node {
+            xmpp::Node::Element(c) => size(c),
+            xmpp::Node::Text(t) => t.len(),
+        });
+    }
+    n
 }
 
 /// A year: no deadline is further away than this.

@@ -514,3 +514,282 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
     assert_eq!(body.attr("accept"), Some("deflate, gzip"));
     e.server.stop().await;
 }
+
+// ------------------------------------------------------------------ limits (issue 11)
+
+const CREATE: &str = "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' to='localhost' hold='1' xmpp:version='1.0'";
+
+#[actix_rt::test]
+async fn huge_wait_is_clamped_to_max_wait() {
+    // max_wait defaults to 60 s (MongooseIM: infinity); a wait that overflows any clock
+    // is clamped, and the server keeps answering.
+    let e = env(SERVICE, &[]).await;
+    let http = client();
+    for wait in ["18446744073709551615", "99999999999999999999999999", "3601"] {
+        let (status, body) = post_raw(
+            &http,
+            &e.bosh,
+            &format!("{CREATE} rid='10' wait='{wait}'/>"),
+        )
+        .await;
+        assert_eq!(status, 200, "wait={wait}");
+        let body = body.expect("XML body");
+        assert_eq!(body.attr("type"), None, "{body}");
+        assert_eq!(body.attr("wait"), Some("60"), "wait={wait}: {body}");
+    }
+    let (_, body) = Bosh::create(&e.bosh, DOMAIN, "wait='5'").await;
+    assert_eq!(body.attr("wait"), Some("5"), "a smaller wait is kept");
+    e.server.stop().await;
+
+    // "infinity" still has a ceiling (one hour).
+    let e = env("[services.service_bosh]\nmax_wait = \"infinity\"\n", &[]).await;
+    let (status, body) = post_raw(
+        &client(),
+        &e.bosh,
+        &format!("{CREATE} rid='10' wait='18446744073709551615'/>"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body.unwrap().attr("wait"), Some("3600"));
+    e.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn rid_above_2_pow_53_is_refused() {
+    let e = env(SERVICE, &[]).await;
+    let http = client();
+    for rid in ["9007199254740992", "18446744073709551615", "-1"] {
+        let (status, body) =
+            post_raw(&http, &e.bosh, &format!("{CREATE} rid='{rid}' wait='60'/>")).await;
+        assert_eq!(status, 200);
+        let body = body.unwrap();
+        assert!(
+            is_terminate(&body, Some("bad-request")),
+            "rid={rid}: {body}"
+        );
+    }
+    // The highest rid is fine; the next one would pass 2^53 and ends the session.
+    let (status, body) = post_raw(
+        &http,
+        &e.bosh,
+        &format!("{CREATE} rid='9007199254740991' wait='60'/>"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let body = body.unwrap();
+    assert_eq!(body.attr("type"), None, "{body}");
+    let b = Bosh {
+        http: http.clone(),
+        url: e.bosh.clone(),
+        sid: body.attr("sid").unwrap().to_owned(),
+        rid: 0,
+        jid: String::new(),
+    };
+    let r = b.post_rid(9_007_199_254_740_992, "", "").await;
+    assert!(is_terminate(&r, Some("bad-request")), "{r}");
+    let r = b.post_rid(9_007_199_254_740_991, "", "").await;
+    assert!(
+        is_terminate(&r, Some("item-not-found")),
+        "session is gone: {r}"
+    );
+    e.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn bodies_are_small_before_binding_and_bounded_in_elements() {
+    let e = env(SERVICE, &["alice"]).await;
+    let http = client();
+    let padding = "x".repeat(9 * 1024);
+    // Session creation is small.
+    let r = http
+        .post(&e.bosh)
+        .body(format!("{CREATE} rid='10' wait='60' pad='{padding}'/>"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // So is everything before the resource is bound.
+    let (mut b, _) = Bosh::create(&e.bosh, DOMAIN, "wait='1'").await;
+    let big = format!(
+        "<message xmlns='jabber:client' to='alice@localhost'><body>{padding}</body></message>"
+    );
+    let r = http
+        .post(&e.bosh)
+        .body(format!(
+            "<body xmlns='http://jabber.org/protocol/httpbind' sid='{}' rid='{}'>{big}</body>",
+            b.sid,
+            b.rid + 1
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413, "before binding");
+    // The refused body did not count: the session goes on with that rid.
+    let r = b.send("").await;
+    assert_ne!(r.attr("type"), Some("terminate"), "{r}");
+    // Once bound, the same body is fine (up to 1 MiB).
+    let mut alice = e.bosh_login("alice").await;
+    let r = alice.send(&big).await;
+    assert_ne!(r.attr("type"), Some("terminate"), "{r}");
+    // At most 100 elements in one body.
+    let many = "<presence xmlns='jabber:client' type='probe' to='alice@localhost'/>".repeat(101);
+    let r = alice.send(&many).await;
+    assert!(is_terminate(&r, Some("policy-violation")), "{r}");
+    let r = alice.send("").await;
+    assert!(
+        is_terminate(&r, Some("item-not-found")),
+        "session is gone: {r}"
+    );
+    e.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn response_cache_is_bounded_with_acks() {
+    // With ack='1' unacknowledged responses stay retransmittable, but only the newest
+    // within 256 KiB (and 16 responses); older ones are gone.
+    let e = env(SERVICE, &["alice"]).await;
+    let mut alice =
+        Bosh::login_with(&e.bosh, "alice", DOMAIN, "alice-pw", "wait='1' ack='1'").await;
+    let text = "y".repeat(60 * 1024);
+    let msg = format!(
+        "<message xmlns='jabber:client' to='{}' type='chat'><body>{text}</body></message>",
+        alice.jid
+    );
+    let mut sent = Vec::new();
+    for _ in 0..6 {
+        // The client never acknowledges anything beyond the creation response.
+        let r = alice.send_attrs("ack='1'", &msg).await;
+        let r = if r.children().count() == 0 {
+            alice.send_attrs("ack='1'", "").await
+        } else {
+            r
+        };
+        assert!(r.get_child("message", ns::CLIENT).is_some(), "{r}");
+        sent.push((alice.rid, r));
+    }
+    // The newest four (~61 KiB each) fit in the bound: retransmissions get them back.
+    for (rid, r) in &sent[2..] {
+        assert_eq!(&alice.post_rid(*rid, "ack='1'", "").await, r, "rid {rid}");
+    }
+    // The oldest fell out of the cache: its retransmission ends the session.
+    let r = alice.post_rid(sent[0].0, "ack='1'", "").await;
+    assert!(is_terminate(&r, Some("item-not-found")), "{r}");
+    e.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn held_request_without_client_traffic_ends_at_the_deadline() {
+    // Even with inactivity = "infinity", a client that sends nothing for
+    // wait + max_pause is gone: its session ends although a request was held.
+    let e = env(
+        "[services.service_bosh]\ninactivity = \"infinity\"\nmax_pause = 1\nmax_wait = 1\n",
+        &["alice"],
+    )
+    .await;
+    let (mut b, created) = Bosh::create(&e.bosh, DOMAIN, "wait='3600'").await;
+    assert_eq!(created.attr("wait"), Some("1"));
+    assert_eq!(created.attr("inactivity"), None);
+    let short = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    b.rid += 1;
+    let _ = short
+        .post(&b.url)
+        .body(format!(
+            "<body xmlns='http://jabber.org/protocol/httpbind' sid='{}' rid='{}'/>",
+            b.sid, b.rid
+        ))
+        .send()
+        .await;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let r = b.send("").await;
+    assert!(
+        is_terminate(&r, Some("item-not-found")),
+        "gone after wait + max_pause without requests: {r}"
+    );
+    // A client that keeps polling stays.
+    let (mut b, _) = Bosh::create(&e.bosh, DOMAIN, "").await;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(4) {
+        let r = b.send("").await;
+        assert_ne!(r.attr("type"), Some("terminate"), "{r}");
+    }
+    e.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn message_queued_in_an_ended_session_goes_offline() {
+    let e = env(
+        "[services.service_bosh]\ninactivity = 1\n",
+        &["alice", "bob"],
+    )
+    .await;
+    let mut alice = e.bosh_login("alice").await;
+    alice.send("<presence xmlns='jabber:client'/>").await;
+    let mut bob = e.ws_login("bob").await;
+    bob.available().await;
+    // Alice holds no request: the message waits in her session...
+    bob.send("<message xmlns='jabber:client' to='alice@localhost' type='chat' id='q1'><body>kept</body></message>")
+        .await;
+    // ...which then dies of inactivity.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let r = alice.send("").await;
+    assert!(is_terminate(&r, Some("item-not-found")), "{r}");
+    let s = &e.server.meerkat.server;
+    assert_eq!(
+        s.store().offline_count("alice@localhost").await.unwrap(),
+        1,
+        "stored offline"
+    );
+    // The message went to offline storage: the next login gets it.
+    let mut alice = e.bosh_login("alice").await;
+    let is_it = |el: &Element| el.name() == "message" && el.attr("id") == Some("q1");
+    let r = alice.send("<presence xmlns='jabber:client'/>").await;
+    let m = match r.children().find(|c| is_it(c)) {
+        Some(m) => m.clone(),
+        None => alice.poll_until(is_it).await,
+    };
+    assert_eq!(m.get_child("body", ns::CLIENT).unwrap().text(), "kept");
+    e.server.stop().await;
+}
+
+#[actix_rt::test]
+async fn slow_reader_is_closed_and_nothing_is_lost() {
+    // A BOSH client that stops polling while stanzas pour in: beyond 1 MiB waiting, the
+    // stream ends with policy-violation; what the client never got goes offline.
+    let e = env(SERVICE, &["alice", "bob"]).await;
+    let mut alice = e.bosh_login("alice").await;
+    alice.send("<presence xmlns='jabber:client'/>").await;
+    let mut bob = e.ws_login("bob").await;
+    bob.available().await;
+    let text = "z".repeat(60 * 1024);
+    let total = 20;
+    for i in 0..total {
+        bob.send(&format!(
+            "<message xmlns='jabber:client' to='{}' type='chat' id='f{i}'><body>{text}</body></message>",
+            alice.jid
+        ))
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let r = alice.send("").await;
+    assert!(
+        is_terminate(&r, Some("remote-stream-error")),
+        "{}",
+        r.attr("type").unwrap_or("-")
+    );
+    let err = r.get_child("error", ns::STREAM).expect("stream error");
+    assert!(err.has_child("policy-violation", "urn:ietf:params:xml:ns:xmpp-streams"));
+    let delivered = r.children().filter(|c| c.name() == "message").count();
+    assert!(delivered < total, "{delivered}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let s = &e.server.meerkat.server;
+    let offline = s.store().offline_count("alice@localhost").await.unwrap();
+    assert_eq!(
+        delivered as u64 + offline,
+        total as u64,
+        "delivered {delivered}, offline {offline}"
+    );
+    e.server.stop().await;
+}

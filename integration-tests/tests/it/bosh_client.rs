@@ -36,7 +36,15 @@ pub async fn post_raw(http: &reqwest::Client, url: &str, body: &str) -> (u16, Op
     let text = r.text().await.unwrap();
     (
         status,
-        Element::parse_str(&text, &ParseLimits::default()).ok(),
+        // A response may carry up to about 1 MiB of queued stanzas plus one more.
+        Element::parse_str(
+            &text,
+            &ParseLimits {
+                max_bytes: 16 << 20,
+                ..ParseLimits::default()
+            },
+        )
+        .ok(),
     )
 }
 
@@ -108,7 +116,18 @@ impl Bosh {
     /// SASL SCRAM-SHA-256, restart, bind. `wait` is 1 s so that a request with nothing
     /// to answer comes back quickly in these sequential tests.
     pub async fn login(url: &str, user: &str, domain: &str, password: &str) -> Bosh {
-        let (mut b, created) = Bosh::create(url, domain, "wait='1'").await;
+        Bosh::login_with(url, user, domain, password, "wait='1'").await
+    }
+
+    /// [`Bosh::login`] with the creation request's extra attributes (e.g. `ack='1'`).
+    pub async fn login_with(
+        url: &str,
+        user: &str,
+        domain: &str,
+        password: &str,
+        extra: &str,
+    ) -> Bosh {
+        let (mut b, created) = Bosh::create(url, domain, extra).await;
         let features = created
             .get_child("features", ns::STREAM)
             .expect("features in the creation response");
