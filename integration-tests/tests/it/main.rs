@@ -16,6 +16,7 @@ mod listener;
 mod prometheus;
 mod websocket;
 mod ws_client;
+mod ws_slow_reader;
 // roster, vcard, private, last, offline categories
 mod graphql_roster;
 mod graphql_storage;
