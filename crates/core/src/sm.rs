@@ -340,6 +340,12 @@ impl Resource {
         self.tx.offer(item).is_ok()
     }
 
+    /// What waits in the session's mailbox: items and their estimated bytes.
+    pub fn queued(&self) -> (usize, usize) {
+        let q = self.tx.lock();
+        (q.items.len(), q.bytes)
+    }
+
     /// Queues an item for the session, or says why not and hands it back.
     pub fn offer(&self, item: Routed) -> Result<(), Refused> {
         self.tx.offer(item)

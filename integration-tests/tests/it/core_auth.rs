@@ -600,3 +600,68 @@ async fn core_removed_account_sessions_end() {
         .await;
     assert_eq!(stanza_error(&bob.recv().await).1, "service-unavailable");
 }
+
+/// PBKDF2 (registration, PLAIN checks against SCRAM keys) runs off the async workers: on
+/// a single-threaded runtime, another task keeps running while a password is hashed.
+#[tokio::test]
+async fn core_password_hashing_leaves_the_async_worker_free() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+    // Iterations for which hashing one password takes about 300 ms on this machine.
+    let hashes = Harness::new()
+        .await
+        .server
+        .config()
+        .auth
+        .scram_hashes
+        .clone();
+    let mut iterations = 1024u32;
+    let took = loop {
+        let start = Instant::now();
+        xmpp::scram::StoredPassword::derive("pw", &hashes, iterations).unwrap();
+        let took = start.elapsed();
+        if took >= Duration::from_millis(300) || iterations >= xmpp::scram::MAX_ITERATIONS / 2 {
+            break took;
+        }
+        iterations *= 2;
+    };
+    let h = Harness::with_config(&crate::core_client::FULL_CONFIG.replace(
+        "scram_iterations = 64",
+        &format!("scram_iterations = {iterations}"),
+    ))
+    .await;
+    let ticks = Arc::new(Mutex::new(Vec::new()));
+    let t = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            t.lock().unwrap().push(Instant::now());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    tokio::task::yield_now().await;
+    let jid = xmpp::BareJid::new("slowhash@localhost").unwrap();
+    let start = Instant::now();
+    h.server.register_user(&jid, "pw").await.unwrap();
+    assert!(h.server.check_password(&jid, "pw").await.unwrap());
+    let end = Instant::now();
+    ticker.abort();
+    let mut points: Vec<Instant> = ticks
+        .lock()
+        .unwrap()
+        .iter()
+        .copied()
+        .filter(|t| *t > start && *t < end)
+        .collect();
+    points.insert(0, start);
+    points.push(end);
+    let max_gap = points.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    assert!(
+        end - start >= took,
+        "hashing took {:?}, calibrated {took:?}",
+        end - start
+    );
+    assert!(
+        max_gap < took / 2,
+        "the runtime stalled {max_gap:?} while hashing (one hash: {took:?})"
+    );
+}

@@ -465,3 +465,55 @@ async fn core_full_offline_queue_bounces_resource_constraint() {
     let expected: Vec<String> = (0..max).map(|i| i.to_string()).collect();
     assert_eq!(bodies, expected);
 }
+
+#[tokio::test]
+async fn core_stanzas_queued_when_a_session_ends_go_offline_or_bounce() {
+    let h = Harness::new().await;
+    users(&h, &["alice", "bob"]).await;
+    let mut alice = h.online("alice", "desk").await;
+    let mut bob = h.online("bob", "phone").await;
+    // Queued in bob's mailbox; his connection drops before his transport reads them.
+    alice
+        .send("<message to='bob@localhost/phone' type='chat' id='q1'><body>one</body></message>")
+        .await;
+    alice
+        .send("<message to='bob@localhost' type='chat' id='q2'><body>two</body></message>")
+        .await;
+    alice
+        .send("<iq to='bob@localhost/phone' type='get' id='q3'><query xmlns='jabber:iq:version'/></iq>")
+        .await;
+    let queued = h
+        .server
+        .sm()
+        .resource(&xmpp::FullJid::new("bob@localhost/phone").unwrap())
+        .map(|r| r.queued().0);
+    assert_eq!(queued, Some(3));
+    bob.disconnect().await;
+    // The messages went to offline storage, the IQ back to alice as an error.
+    assert_eq!(
+        h.server
+            .store()
+            .offline_count("bob@localhost")
+            .await
+            .unwrap(),
+        2
+    );
+    let (err, _) = alice.recv_until(|e| e.attr("id") == Some("q3")).await;
+    assert_eq!(stanza_error(&err).1, "service-unavailable", "{err}");
+    let mut again = h.login("bob", "tablet").await;
+    again.send("<presence/>").await;
+    let got: Vec<(Option<String>, String)> = again
+        .drain_elements()
+        .await
+        .into_iter()
+        .filter(|e| e.name() == "message")
+        .map(|e| (e.attr("id").map(str::to_owned), body(&e)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some("q1".to_owned()), "one".to_owned()),
+            (Some("q2".to_owned()), "two".to_owned())
+        ]
+    );
+}

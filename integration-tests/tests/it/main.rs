@@ -18,6 +18,7 @@ mod prometheus;
 mod websocket;
 mod websocket_limits;
 mod ws_client;
+mod ws_slow_reader;
 // roster, vcard, private, last, offline categories
 mod graphql_roster;
 mod graphql_storage;

@@ -150,6 +150,33 @@ impl WsClient {
         self.recv().await // features or error
     }
 
+    /// Connects over a socket with a small receive buffer: a client that stops reading
+    /// soon makes the server's writes wait.
+    pub async fn connect_small_buffer(url: &str) -> WsClient {
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut()
+            .insert("sec-websocket-protocol", "xmpp".parse().unwrap());
+        let host = req.uri().host().unwrap().to_owned();
+        let port = req.uri().port_u16().unwrap();
+        let addr: std::net::SocketAddr = format!("{host}:{port}").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr).await.expect("tcp connect");
+        let cfg = WebSocketConfig::default().read_buffer_size(4096);
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            req,
+            tokio_tungstenite::MaybeTlsStream::Plain(stream),
+            Some(cfg),
+        )
+        .await
+        .expect("ws connect");
+        WsClient {
+            ws,
+            protocol: Some("xmpp".to_owned()),
+            jid: String::new(),
+        }
+    }
+
     /// SCRAM-SHA-256 login, bind (resource or generated), initial presence not sent.
     pub async fn login(
         url: &str,
@@ -158,7 +185,18 @@ impl WsClient {
         password: &str,
         resource: Option<&str>,
     ) -> WsClient {
-        let mut c = WsClient::connect(url).await;
+        let c = WsClient::connect(url).await;
+        Self::login_on(c, user, domain, password, resource).await
+    }
+
+    /// [`WsClient::login`] on a connected client.
+    pub async fn login_on(
+        mut c: WsClient,
+        user: &str,
+        domain: &str,
+        password: &str,
+        resource: Option<&str>,
+    ) -> WsClient {
         let features = c.open(domain).await;
         assert!(features.is("features", ns::STREAM), "{features}");
         let mut scram = ScramClient::new(ScramHash::Sha256, user, password);
