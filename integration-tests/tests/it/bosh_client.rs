@@ -41,6 +41,7 @@ pub async fn post_raw(http: &reqwest::Client, url: &str, body: &str) -> (u16, Op
             &text,
             &ParseLimits {
                 max_bytes: 16 << 20,
+                max_text: 16 << 20,
                 ..ParseLimits::default()
             },
         )
