@@ -1,6 +1,7 @@
 //! Accounts: registration, passwords (stored as SCRAM keys or plaintext per
 //! `[auth.password]`), removal. The rules live here once; the CLI, the c2s SASL code and
-//! the APIs call these functions.
+//! the APIs call these functions. Password hashing (PBKDF2) runs on the blocking thread
+//! pool, a bounded number of jobs at a time (`Server::hash_job`).
 
 use crate::Server;
 use crate::config::{Limit, PasswordFormat};
@@ -63,7 +64,7 @@ fn parts(jid: &BareJid) -> (&str, &str) {
 
 impl Server {
     /// The stored form of a new password, per `[auth.password]`. The SCRAM keys (PBKDF2)
-    /// are computed off the async workers ([`Server::hash_job`]).
+    /// are computed off the async workers (`Server::hash_job`).
     pub async fn encode_password(&self, password: &str) -> Result<String, AccountError> {
         if password.is_empty() {
             return Err(AccountError::EmptyPassword);

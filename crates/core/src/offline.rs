@@ -1,5 +1,10 @@
 //! mod_offline: messages for a user with no available resource are stored durably and
 //! delivered, oldest first, with a XEP-0203 delay stamp at the next available presence.
+//!
+//! Only what can be given back is stored: a message over [`MAX_MESSAGE_BYTES`], or one
+//! that would take the user over [`MAX_USER_BYTES`], bounces with `resource-constraint`
+//! (meerkat's limits; MongooseIM's `max_user_offline_messages` caps the count). A stored
+//! message that cannot be parsed at delivery is kept in storage and logged, never deleted.
 
 use crate::Server;
 use crate::store::OfflineMessage;

@@ -542,3 +542,81 @@ impl SessionManager {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(sm: &SessionManager, jid: &str) -> (Resource, Mailbox) {
+        let jid = FullJid::new(jid).unwrap();
+        let info = SessionInfo {
+            connection: "test",
+            ip: None,
+            port: 0,
+            started: SystemTime::now(),
+        };
+        let reg = sm.register(&jid, info);
+        (sm.resource(&jid).unwrap(), reg.mailbox)
+    }
+
+    fn stanza(body_len: usize) -> Routed {
+        Routed::Stanza(Box::new(
+            Element::new("message", xmpp::ns::CLIENT)
+                .with_child(Element::new("body", xmpp::ns::CLIENT).with_text("x".repeat(body_len))),
+        ))
+    }
+
+    #[tokio::test]
+    async fn the_overflowing_stanza_is_kept_later_ones_refused_and_a_kick_comes_first() {
+        let sm = SessionManager::default();
+        let (r, mut mailbox) = session(&sm, "a@b/c");
+        // One stanza bigger than the budget fits an empty mailbox.
+        assert!(r.offer(stanza(2 * MAILBOX_BYTES)).is_ok());
+        assert!(!mailbox.has_control());
+        // The next one overflows: queued all the same, and the session is told to end.
+        assert!(r.offer(stanza(10)).is_ok());
+        assert!(matches!(r.offer(stanza(10)), Err(Refused::Full(_))));
+        assert_eq!(r.queued().0, 2);
+        match mailbox.recv().await {
+            Some(Routed::Kick(reason)) => assert_eq!(*reason, OVERFLOW_REASON),
+            other => panic!("expected the overflow kick first, got {other:?}"),
+        }
+        // A kick is never refused by a full mailbox.
+        assert!(r.send(Routed::kick("bye")));
+        assert!(matches!(mailbox.recv().await, Some(Routed::Kick(k)) if *k == "bye"));
+        assert!(matches!(mailbox.recv().await, Some(Routed::Stanza(_))));
+        // Closing hands back what is left; then everything is refused as gone.
+        assert_eq!(mailbox.close().len(), 1);
+        assert!(matches!(r.offer(stanza(1)), Err(Refused::Gone(_))));
+        assert!(!r.send(Routed::kick("late")));
+        assert!(mailbox.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn the_count_limit_holds_for_small_stanzas() {
+        let sm = SessionManager::default();
+        let (r, mailbox) = session(&sm, "a@b/c");
+        for _ in 0..MAILBOX_CAPACITY {
+            assert!(r.offer(stanza(1)).is_ok());
+        }
+        assert!(!mailbox.has_control());
+        assert!(r.offer(stanza(1)).is_ok());
+        assert!(mailbox.has_control());
+        assert!(matches!(r.offer(stanza(1)), Err(Refused::Full(_))));
+        // The wait a transport does while it writes to a slow client ends.
+        tokio::time::timeout(std::time::Duration::from_secs(1), mailbox.control())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_replaced_session_is_told_through_the_control_slot() {
+        let sm = SessionManager::default();
+        let (r, mut old) = session(&sm, "a@b/c");
+        for _ in 0..10 {
+            assert!(r.offer(stanza(1)).is_ok());
+        }
+        let (_new, _mailbox) = session(&sm, "a@b/c");
+        assert!(matches!(old.recv().await, Some(Routed::Replaced)));
+    }
+}
