@@ -555,7 +555,7 @@ mod tests {
             port: 0,
             started: SystemTime::now(),
         };
-        let reg = sm.register(&jid, info);
+        let reg = sm.register(&jid, info, usize::MAX);
         (sm.resource(&jid).unwrap(), reg.mailbox)
     }
 
