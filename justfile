@@ -36,3 +36,8 @@ ci:
 bench *ARGS:
     cargo build --release -p meerkat -p meerkat-loadgen
     target/release/meerkat-loadgen all {{ARGS}}
+
+# One fuzz target (xml_parse, bosh_body, graphql_request, config) with cargo-fuzz on the
+# nightly toolchain; see fuzz/README.md. ARGS go to libFuzzer, e.g. -max_total_time=600.
+fuzz TARGET *ARGS:
+    cd fuzz && cargo +nightly fuzz run -s none {{TARGET}} -- {{ARGS}}

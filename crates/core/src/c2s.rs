@@ -647,7 +647,12 @@ impl C2s {
         let creds = match creds {
             Some(c) => c,
             None if self.server.config().auth.password_format == PasswordFormat::Plain => {
-                match ScramCredentials::derive(hash, &account, iterations) {
+                let name = account.clone();
+                let derived = self
+                    .server
+                    .hash_job(move || ScramCredentials::derive(hash, &name, iterations))
+                    .await;
+                match derived {
                     Ok(c) => c,
                     Err(_) => {
                         let key = self.server.fake_salt_key().await;

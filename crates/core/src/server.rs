@@ -25,7 +25,7 @@ struct Inner {
     token_key: crate::auth_token::TokenKey,
     commands: crate::commands::State,
     /// Bounds concurrent password hashing jobs (see [`Server::hash_job`]).
-    hash_jobs: tokio::sync::Semaphore,
+    hash_jobs: Arc<tokio::sync::Semaphore>,
     login_throttle: crate::login_throttle::LoginThrottle,
     fake_salt_key: tokio::sync::OnceCell<Vec<u8>>,
 }
@@ -48,9 +48,9 @@ impl Server {
                 domains: Default::default(),
                 token_key: Default::default(),
                 commands: Default::default(),
-                hash_jobs: tokio::sync::Semaphore::new(
+                hash_jobs: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
-                ),
+                )),
                 login_throttle,
                 fake_salt_key: Default::default(),
             }),
@@ -103,8 +103,15 @@ impl Server {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> T {
         // The semaphore is never closed.
-        let _permit = self.inner.hash_jobs.acquire().await.ok();
-        match tokio::task::spawn_blocking(job).await {
+        // The permit moves into the job: a caller that goes away (an HTTP client that
+        // disconnects) does not free the slot while its PBKDF2 still runs.
+        let permit = self.inner.hash_jobs.clone().acquire_owned().await.ok();
+        match tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await
+        {
             Ok(v) => v,
             // A panic in the job stays a panic; cancellation only happens when the runtime
             // shuts down.

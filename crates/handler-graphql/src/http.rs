@@ -279,6 +279,46 @@ fn unauthorized(code: &'static str, message: &str) -> Failure {
 }
 
 /// Who is asking, per the endpoint's rules (spec 5.2).
+/// The login throttle of the core (`[auth.login_throttle]`) applied to HTTP Basic auth
+/// of the user and domain-admin endpoints, as to SASL: a locked address or account is
+/// refused (429) before its password is checked, failures and successes are counted.
+struct Throttle<'a> {
+    ep: &'a Endpoint,
+    ip: Option<std::net::IpAddr>,
+    account: String,
+}
+
+impl<'a> Throttle<'a> {
+    fn check(ep: &'a Endpoint, req: &HttpRequest, account: &str) -> Result<Self, Failure> {
+        let ip = req.peer_addr().map(|a| a.ip());
+        if ep.server.login_throttle().check(ip, Some(account)).is_err() {
+            tracing::info!(user = account, ip = ?ip, "HTTP authentication refused: too many failures");
+            return Err(Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_failed_attempts",
+                "Too many failed authentication attempts; try again later",
+            ));
+        }
+        Ok(Throttle {
+            ep,
+            ip,
+            account: account.to_owned(),
+        })
+    }
+
+    fn succeeded(&self) {
+        self.ep.server.login_throttle().succeeded(&self.account);
+    }
+
+    fn failed(&self) -> Failure {
+        self.ep
+            .server
+            .login_throttle()
+            .failed(self.ip, Some(&self.account));
+        unauthorized("wrong_credentials", "The provided credentials are wrong")
+    }
+}
+
 pub async fn authenticate(ep: &Endpoint, req: &HttpRequest) -> Result<Auth, Failure> {
     let header = req.headers().get(header::AUTHORIZATION);
     let creds = match header {
@@ -328,18 +368,17 @@ pub async fn authenticate(ep: &Endpoint, req: &HttpRequest) -> Result<Auth, Fail
             let Some((u, p)) = creds else {
                 return Ok(Auth::Unauthorized);
             };
+            let throttle = Throttle::check(ep, req, &u)?;
             let domain = u.strip_prefix("admin@").filter(|d| !d.is_empty());
             match domain {
                 Some(d)
                     if meerkat_core::commands::domain::check_admin_password(&ep.server, d, &p)
                         .await =>
                 {
+                    throttle.succeeded();
                     Ok(Auth::DomainAdmin(d.to_lowercase()))
                 }
-                _ => Err(unauthorized(
-                    "wrong_credentials",
-                    "The provided credentials are wrong",
-                )),
+                _ => Err(throttle.failed()),
             }
         }
         SchemaEndpoint::User => {
@@ -347,14 +386,14 @@ pub async fn authenticate(ep: &Endpoint, req: &HttpRequest) -> Result<Auth, Fail
                 return Ok(Auth::Unauthorized);
             };
             let jid = meerkat_core::commands::local_user(&ep.server, &u).ok();
+            let throttle =
+                Throttle::check(ep, req, jid.as_ref().map_or(u.as_str(), |j| j.as_str()))?;
             match jid {
                 Some(jid) if ep.server.check_password(&jid, &p).await.unwrap_or(false) => {
+                    throttle.succeeded();
                     Ok(Auth::User(jid))
                 }
-                _ => Err(unauthorized(
-                    "wrong_credentials",
-                    "The provided credentials are wrong",
-                )),
+                _ => Err(throttle.failed()),
             }
         }
     }
@@ -551,6 +590,11 @@ fn decode_post_unauthenticated(body: &[u8]) -> Result<Request, Failure> {
     };
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(no_query());
+    }
+    // Nothing of an unauthenticated body is built beyond the budget either (`query` or
+    // `operationName` could be huge arrays): refused as any request without credentials.
+    if over_budget(body).is_err() {
+        return Err(no_credentials(None));
     }
     let head: guard::Head = serde_json::from_slice(body).map_err(|e| {
         Failure::new(

@@ -238,7 +238,7 @@ pub static ADMIN: &[(&str, Scope)] = &[
     ),
     (
         "RosterAdminMutation.subscribeToAll",
-        Scope::Domain(&["user.jid"]),
+        Scope::Domain(&["user.jid", "contacts.jid"]),
     ),
     (
         "RosterAdminMutation.subscribeAllToAll",

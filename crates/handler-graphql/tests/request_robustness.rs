@@ -78,7 +78,9 @@ fn mutated_requests_never_panic() {
         } else {
             refused += 1;
         }
-        let mut qs = QUERY_STRINGS[round % QUERY_STRINGS.len()].as_bytes().to_vec();
+        let mut qs = QUERY_STRINGS[round % QUERY_STRINGS.len()]
+            .as_bytes()
+            .to_vec();
         mutate(&mut rng, &mut qs);
         let qs = String::from_utf8_lossy(&qs);
         for unauthenticated in [false, true] {

@@ -175,6 +175,8 @@ pub async fn run(
                             if !handle_frame(&mut c2s, &mut framing, &text, &limits).await {
                                 break;
                             }
+                            // Fragmented messages are shaped like whole ones.
+                            read_resume = c2s.shape(text.len()).map(|p| Instant::now() + p);
                         }
                         Reassembled::TooBig => close_reason = Some(too_big(&mut c2s, &framing).await),
                     },

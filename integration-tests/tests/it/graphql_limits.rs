@@ -320,3 +320,64 @@ fn default_config_keeps_admin_apis_on_loopback() {
     }
     assert_eq!(admin_listeners, 3);
 }
+
+#[actix_rt::test]
+async fn unauthenticated_bodies_are_walked_against_the_budget_too() {
+    // Without credentials nothing but `query` and `operationName` is looked at, and even
+    // those are not built beyond the budget: a `query` that is a huge array is refused as
+    // an unauthenticated request, after a walk that builds nothing.
+    let g = Gql::start("").await;
+    let body = format!("{{\"query\": [{}0]}}", "0,".repeat(60_000));
+    let (s, b) = send(
+        http()
+            .post(g.url(USER))
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(
+        (s, codes(&b)),
+        (401, vec!["no_permissions".to_owned()]),
+        "{b}"
+    );
+}
+
+#[actix_rt::test]
+async fn basic_auth_is_throttled_like_sasl() {
+    let g = Gql::start(
+        "[auth.login_throttle]\nmax_failures_per_account = 3\nmax_failures_per_ip = \"infinity\"\nlockout = 2\n",
+    )
+    .await;
+    g.user("alice", "alice-pw").await;
+    g.user("bob", "bob-pw").await;
+    let check = json!({"query": "{ checkAuth { authStatus } }"}).to_string();
+    let as_user = |user: &str, pw: &str| {
+        http()
+            .post(g.url(USER))
+            .basic_auth(user, Some(pw))
+            .header("content-type", "application/json")
+            .body(check.clone())
+    };
+    for _ in 0..3 {
+        let (s, b) = send(as_user("alice@localhost", "wrong")).await;
+        assert_eq!(
+            (s, codes(&b)),
+            (401, vec!["wrong_credentials".to_owned()]),
+            "{b}"
+        );
+    }
+    // Locked: the right password is refused too, before it is checked.
+    let (s, b) = send(as_user("alice@localhost", "alice-pw")).await;
+    assert_eq!(
+        (s, codes(&b)),
+        (429, vec!["too_many_failed_attempts".to_owned()]),
+        "{b}"
+    );
+    // Another account is not affected.
+    let (s, b) = send(as_user("bob@localhost", "bob-pw")).await;
+    assert_eq!(s, 200, "{b}");
+    // After the lockout the right password works again.
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    let (s, b) = send(as_user("alice@localhost", "alice-pw")).await;
+    assert_eq!(s, 200, "{b}");
+}

@@ -400,6 +400,11 @@ async fn hostile_jids_are_scoped_by_their_parsed_domain() {
             "query($d: DomainName!) { account { listUsers(domain: $d) } }",
             json!({"d": "a.test.evil"}),
         ),
+        // subscribeToAll writes the contacts' rosters too: each contact is in scope.
+        (
+            "mutation($c: JID!) { roster { subscribeToAll(user: {jid: \"alice@a.test\", name: \"a\"}, contacts: [{jid: $c, name: \"v\"}]) } }",
+            json!({"c": "victim@b.test"}),
+        ),
         (
             "query($d: DomainName!) { account { listUsers(domain: $d) } }",
             json!({"d": "B.TEST"}),

@@ -134,7 +134,15 @@ pub fn create(dir: &Path, name: &str) -> Result<(File, PathBuf), Refusal> {
     let path = parent.join(file_name);
     // create_new is O_CREAT|O_EXCL: it fails on anything already there, a symlink
     // (even a dangling one) included.
-    let file = careful(OpenOptions::new().write(true).create_new(true))
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    // Personal data: readable by the server's user only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = careful(&mut options)
         .open(&path)
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => Refusal::Exists,

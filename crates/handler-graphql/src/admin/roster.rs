@@ -383,10 +383,17 @@ impl RosterAdminMutation {
         user: ContactInput,
         contacts: Vec<ContactInput>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
-        ctx.guard(
-            "RosterAdminMutation.subscribeToAll",
-            &[("user.jid", &user.jid)],
-        )?;
+        // Both sides are written (the contact's roster too, and presence is sent as the
+        // contact): every contact must be in the admin's domain as well.
+        let args: Vec<(&str, &dyn ScopeArg)> =
+            std::iter::once(("user.jid", &user.jid as &dyn ScopeArg))
+                .chain(
+                    contacts
+                        .iter()
+                        .map(|c| ("contacts.jid", &c.jid as &dyn ScopeArg)),
+                )
+                .collect();
+        ctx.guard("RosterAdminMutation.subscribeToAll", &args)?;
         ctx.needs_modules(&["mod_roster"])?;
         let specs: Vec<ContactSpec> = contacts.iter().map(ContactInput::spec).collect();
         Ok(outcomes(
