@@ -326,7 +326,15 @@ impl Session {
         if self.mailbox.is_none() {
             self.mailbox = self.c2s.take_mailbox();
         }
-        // Whatever ended the session, the core cleans up (unavailable presence, unregister).
+        // Stanzas that never reached the client go back to the core, older than anything
+        // still in the mailbox: `terminate` routes them again in that order.
+        self.collect();
+        let pending = self.take_pending();
+        self.c2s
+            .unsent(pending.into_iter().map(Output::Element).collect())
+            .await;
+        // Whatever ended the session, the core cleans up (unavailable presence, unregister,
+        // and the reroute of what was queued).
         self.c2s.terminate().await;
         for h in self.held.drain(..) {
             let _ = h.reply.send(terminate_body(None).to_xml());
@@ -338,34 +346,7 @@ impl Session {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&self.p.sid);
-        self.reroute_undelivered().await;
         tracing::debug!(sid = %self.p.sid, "BOSH session ended");
-    }
-
-    /// Routes again what never reached the client: unsent output and the mailbox's
-    /// remaining stanzas (the session is unregistered: nothing new arrives).
-    async fn reroute_undelivered(&mut self) {
-        self.collect();
-        let mut undelivered: Vec<Element> = self
-            .take_pending()
-            .into_iter()
-            .filter(|el| el.ns() == ns::CLIENT)
-            .collect();
-        // `C2s::terminate` already closed and drained the mailbox; whatever is left
-        // (nothing, normally) goes the same way.
-        if let Some(mailbox) = self.mailbox.take() {
-            for item in mailbox.close() {
-                if let Routed::Stanza(el) = item {
-                    undelivered.push(*el);
-                }
-            }
-        }
-        if !undelivered.is_empty() {
-            tracing::debug!(sid = %self.p.sid, count = undelivered.len(), "BOSH session ended with undelivered stanzas; routing them again");
-        }
-        for el in undelivered {
-            self.server.reroute_undelivered(el).await;
-        }
     }
 
     async fn on_request(&mut self, r: Request) {
