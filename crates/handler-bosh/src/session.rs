@@ -17,9 +17,10 @@
 //! - all rid and time arithmetic is checked or saturating (rids are at most 2^53 - 1).
 //!
 //! Nothing queued for the client is lost when the session ends (inactivity, deadline, an
-//! error, a client that went away): stanzas not yet sent, and those still in the
-//! session's mailbox, are routed again with [`Server::reroute_undelivered`] (to the user's
-//! other resources or offline storage; IQs bounce). A response whose HTTP client is
+//! error, a client that went away): stanzas not yet sent are handed back with
+//! [`C2s::unsent`], and `C2s::terminate` routes them again, then what is still in the
+//! session's mailbox, in that order (to the user's other resources or offline storage;
+//! IQs bounce). A response whose HTTP client is
 //! already gone when it is ready keeps its stanzas queued for the next request.
 
 use meerkat_core::Server;
