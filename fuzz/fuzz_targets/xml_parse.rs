@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xmpp::{Element, Node, ParseLimits};
+use meerkat_xmpp::{Element, Node, ParseLimits};
 
 /// (nodes, bytes of text) as `ParseLimits` counts them.
 fn tally(e: &Element) -> (usize, usize) {

@@ -15,10 +15,10 @@ use meerkat_core::config::{Diagnostics, ServerConfig};
 use meerkat_core::metrics::{CertValidity, HostMetrics};
 use meerkat_core::sm::Mailbox;
 use meerkat_storage::SqliteStore;
+use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use xmpp::{BareJid, Element, ParseLimits, ns};
 
 const HOSTS: &[&str] = &[
     "localhost",

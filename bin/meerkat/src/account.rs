@@ -148,7 +148,7 @@ async fn execute(server: &Server, cmd: AccountCommand, password: String) -> anyh
 }
 
 fn xmpp_domain(domain: &str) -> anyhow::Result<String> {
-    match meerkat_core::xmpp::BareJid::new(domain) {
+    match meerkat_core::meerkat_xmpp::BareJid::new(domain) {
         Ok(jid) if jid.node().is_none() => Ok(jid.domain().to_string()),
         _ => Err(anyhow!("invalid domain: {domain}")),
     }

@@ -29,9 +29,9 @@
 use crate::Server;
 use crate::config::{Diagnostics, Limit, Positive, Section, type_name};
 use crate::shaper::Shaper;
+use meerkat_xmpp::BareJid;
 use std::collections::HashMap;
 use toml::Value;
-use xmpp::BareJid;
 
 /// MongooseIM's `max_user_sessions` when the rule gives no number.
 pub const DEFAULT_MAX_USER_SESSIONS: u64 = 100;

@@ -6,9 +6,9 @@
 use crate::Server;
 use crate::config::{Limit, PasswordFormat};
 use crate::store::StoreError;
+use meerkat_xmpp::BareJid;
+use meerkat_xmpp::scram::StoredPassword;
 use std::time::Instant;
-use xmpp::BareJid;
-use xmpp::scram::StoredPassword;
 
 /// Why an account operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -178,7 +178,7 @@ impl Server {
                     && let Some(&hash) = auth.scram_hashes.first()
                 {
                     let key = self.fake_salt_key().await.to_vec();
-                    let fake = xmpp::scram::ScramCredentials::for_unknown_user(
+                    let fake = meerkat_xmpp::scram::ScramCredentials::for_unknown_user(
                         hash,
                         jid.as_str(),
                         auth.scram_iterations,

@@ -23,8 +23,8 @@ use crate::Server;
 use crate::store::StoreError;
 use crate::util::hex;
 use hmac::{Hmac, KeyInit, Mac};
+use meerkat_xmpp::BareJid;
 use sha2::Sha384;
-use xmpp::BareJid;
 
 /// Seconds from 0000-01-01 to 1970-01-01 in the proleptic Gregorian calendar.
 const GREGORIAN_UNIX_OFFSET: i64 = 62_167_219_200;

@@ -13,13 +13,13 @@ use crate::sm::{Mailbox, Routed, SessionId, SessionInfo};
 use crate::{BoxFuture, Server, offline, presence, roster};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use meerkat_xmpp::scram::{ScramCredentials, ScramServer};
+use meerkat_xmpp::stanza::{ErrorType, cond, error_reply, iq_result, stream_error};
+use meerkat_xmpp::{BareJid, Element, FullJid, Jid, ns};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
-use xmpp::scram::{ScramCredentials, ScramServer};
-use xmpp::stanza::{ErrorType, cond, error_reply, iq_result, stream_error};
-use xmpp::{BareJid, Element, FullJid, Jid, ns};
 
 /// How a transport's connection looks to the core.
 #[derive(Clone, Debug)]
@@ -566,7 +566,7 @@ impl C2s {
 
     /// PLAIN; true when credentials were checked (for `auth_authorize_*`).
     async fn sasl_plain(&mut self, data: &[u8]) -> bool {
-        let Ok(creds) = xmpp::sasl::parse_plain(data) else {
+        let Ok(creds) = meerkat_xmpp::sasl::parse_plain(data) else {
             self.emit(sasl_failure("malformed-request"));
             return false;
         };
@@ -599,7 +599,7 @@ impl C2s {
         true
     }
 
-    async fn sasl_scram_start(&mut self, hash: xmpp::scram::ScramHash, data: &[u8]) {
+    async fn sasl_scram_start(&mut self, hash: meerkat_xmpp::scram::ScramHash, data: &[u8]) {
         let start = std::time::Instant::now();
         let Ok((mut scram, first)) = ScramServer::start(hash, data) else {
             return self.emit(sasl_failure("malformed-request"));

@@ -4,8 +4,8 @@
 
 use crate::Server;
 use crate::util::now_secs;
-use xmpp::stanza::{ErrorType, cond, error_reply, iq_result};
-use xmpp::{BareJid, Element, Jid, ParseLimits, ns};
+use meerkat_xmpp::stanza::{ErrorType, cond, error_reply, iq_result};
+use meerkat_xmpp::{BareJid, Element, Jid, ParseLimits, ns};
 
 fn error(iq: &Element, condition: &str) -> Option<Element> {
     Some(error_reply(

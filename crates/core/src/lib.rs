@@ -22,6 +22,6 @@ pub mod store;
 pub mod util;
 
 pub use accounts::AccountError;
+pub use meerkat_xmpp;
 pub use router::BoxFuture;
 pub use server::Server;
-pub use xmpp;

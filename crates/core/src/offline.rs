@@ -9,8 +9,8 @@
 use crate::Server;
 use crate::store::OfflineMessage;
 use crate::util::{now_us, timestamp_us};
-use xmpp::stanza::cond;
-use xmpp::{BareJid, Element, ParseLimits, ns};
+use meerkat_xmpp::stanza::cond;
+use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 
 /// Cap on messages held per user when the `max_user_offline_messages` rule gives no
 /// number (the value of MongooseIM's shipped rule; MongooseIM itself has no cap then).

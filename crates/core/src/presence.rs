@@ -3,7 +3,7 @@
 
 use crate::Server;
 use crate::store::{Ask, RosterItem, Subscription};
-use xmpp::{BareJid, Element, FullJid, Jid, ns};
+use meerkat_xmpp::{BareJid, Element, FullJid, Jid, ns};
 
 fn presence(ty: Option<&str>) -> Element {
     let el = Element::new("presence", ns::CLIENT);

@@ -3,8 +3,8 @@
 use crate::Server;
 use crate::sm::Routed;
 use crate::store::{Ask, RosterItem, StoreError, Subscription};
-use xmpp::stanza::cond;
-use xmpp::{BareJid, Element, ns};
+use meerkat_xmpp::stanza::cond;
+use meerkat_xmpp::{BareJid, Element, ns};
 
 /// An item the user sees: items that exist only as a pending inbound subscription request
 /// stay hidden until the user acts on them (as ejabberd and MongooseIM do).

@@ -5,10 +5,10 @@
 use crate::iq;
 use crate::sm::{Refused, Resource, Routed};
 use crate::{Server, offline, presence};
+use meerkat_xmpp::stanza::{ErrorType, cond, error_reply};
+use meerkat_xmpp::{BareJid, Element, Jid, ns};
 use std::future::Future;
 use std::pin::Pin;
-use xmpp::stanza::{ErrorType, cond, error_reply};
-use xmpp::{BareJid, Element, Jid, ns};
 
 /// A boxed, sendable future (routing recurses: an error reply is routed too).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

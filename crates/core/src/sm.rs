@@ -3,6 +3,7 @@
 //! Sessions are sharded by bare JID so that routing one user's stanza never contends with
 //! another user's; each shard is a short-held `RwLock`.
 
+use meerkat_xmpp::{BareJid, Element, FullJid};
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
@@ -11,7 +12,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 use tokio::sync::Notify;
-use xmpp::{BareJid, Element, FullJid};
 
 /// Process-unique session number.
 pub type SessionId = u64;
@@ -86,8 +86,8 @@ pub fn queued_size(el: &Element) -> usize {
     }
     for node in el.nodes() {
         n = n.saturating_add(match node {
-            xmpp::Node::Element(c) => queued_size(c),
-            xmpp::Node::Text(t) => t.len(),
+            meerkat_xmpp::Node::Element(c) => queued_size(c),
+            meerkat_xmpp::Node::Text(t) => t.len(),
         });
     }
     n
@@ -561,8 +561,9 @@ mod tests {
 
     fn stanza(body_len: usize) -> Routed {
         Routed::Stanza(Box::new(
-            Element::new("message", xmpp::ns::CLIENT)
-                .with_child(Element::new("body", xmpp::ns::CLIENT).with_text("x".repeat(body_len))),
+            Element::new("message", meerkat_xmpp::ns::CLIENT).with_child(
+                Element::new("body", meerkat_xmpp::ns::CLIENT).with_text("x".repeat(body_len)),
+            ),
         ))
     }
 

@@ -198,7 +198,7 @@ pub trait Store: Send + Sync + 'static {
     /// Removes an account and everything stored for it (roster, offline, vcard, private, last).
     /// Returns `false` when it did not exist.
     fn remove_user<'a>(&'a self, domain: &'a str, user: &'a str) -> StoreFuture<'a, bool>;
-    /// The stored password string (see `xmpp::scram::StoredPassword::to_storage_string`).
+    /// The stored password string (see `meerkat_xmpp::scram::StoredPassword::to_storage_string`).
     fn get_password<'a>(
         &'a self,
         domain: &'a str,

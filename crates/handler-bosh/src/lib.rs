@@ -21,13 +21,13 @@ use listener_core::{BuildError, Handler, HandlerContext, Mount, Service};
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, StreamOpen};
 use meerkat_core::config::{Diagnostics, Section};
+use meerkat_xmpp::{Element, ParseError, ParseLimits, ns};
 use session::{Entry, Params, Registry, Request, Session, terminate_body};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use xmpp::{Element, ParseError, ParseLimits, ns};
 
 /// The handler type.
 pub struct BoshHandler;

@@ -26,13 +26,13 @@
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, Input, Output, StreamOpen};
 use meerkat_core::sm::{Mailbox, Routed};
+use meerkat_xmpp::{Element, ns};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
-use xmpp::{Element, ns};
 
 /// Requests a client may have outstanding (the `requests` attribute).
 pub const REQUESTS: u64 = 2;
@@ -622,8 +622,8 @@ fn size(el: &Element) -> usize {
     }
     for node in el.nodes() {
         n = n.saturating_add(match node {
-            xmpp::Node::Element(c) => size(c),
-            xmpp::Node::Text(t) => t.len(),
+            meerkat_xmpp::Node::Element(c) => size(c),
+            meerkat_xmpp::Node::Text(t) => t.len(),
         });
     }
     n

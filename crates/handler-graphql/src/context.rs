@@ -6,8 +6,8 @@ use crate::scope::{self, Scope};
 use juniper::{FieldError, FieldResult, Object, Value};
 use meerkat_core::Server;
 use meerkat_core::commands::CommandError;
+use meerkat_xmpp::{BareJid, FullJid, Jid};
 use std::sync::Mutex;
-use xmpp::{BareJid, FullJid, Jid};
 
 /// The message of a request refused for lack of credentials.
 pub const NO_CREDENTIALS: &str = "Cannot execute query without permissions";

@@ -2,7 +2,7 @@
 //! value is an `input_coercion` error before any resolver runs.
 
 use juniper::GraphQLScalar;
-use xmpp::{BareJid, FullJid, Jid};
+use meerkat_xmpp::{BareJid, FullJid, Jid};
 
 fn jid_err(kind: &str, input: &str) -> Box<str> {
     format!("Invalid {kind}: {input}").into()
@@ -117,7 +117,7 @@ string_scalar!(
 string_scalar!(
     /// An XML element as text; validated by parsing.
     XmlElement, "XmlElement", |s| {
-        xmpp::Element::parse_str(s, &xmpp::ParseLimits::default()).map(|_| s.to_owned()).map_err(|e| format!("Invalid XML: {e}"))
+        meerkat_xmpp::Element::parse_str(s, &meerkat_xmpp::ParseLimits::default()).map(|_| s.to_owned()).map_err(|e| format!("Invalid XML: {e}"))
     }
 );
 string_scalar!(
@@ -144,8 +144,8 @@ impl DateTime {
 
 impl XmlElement {
     /// The parsed element (validated on input).
-    pub fn element(&self) -> Option<xmpp::Element> {
-        xmpp::Element::parse_str(&self.0, &xmpp::ParseLimits::default()).ok()
+    pub fn element(&self) -> Option<meerkat_xmpp::Element> {
+        meerkat_xmpp::Element::parse_str(&self.0, &meerkat_xmpp::ParseLimits::default()).ok()
     }
 }
 

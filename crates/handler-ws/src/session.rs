@@ -20,9 +20,9 @@ use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolErr
 use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, Input, Output, StreamOpen, cond_stream};
 use meerkat_core::sm::{Mailbox, Routed};
+use meerkat_xmpp::{Element, ParseError, ParseLimits, ns};
 use std::net::SocketAddr;
 use tokio::time::{Instant, sleep_until};
-use xmpp::{Element, ParseError, ParseLimits, ns};
 
 /// Frames larger than this are refused even with `max_stanza_size = "infinity"`, so that
 /// one client cannot make the server buffer an unbounded frame.

@@ -12,10 +12,10 @@ use crate::scram::Scram;
 use anyhow::{anyhow, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use meerkat_xmpp::{Element, ParseLimits, ns};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use xmpp::{Element, ParseLimits, ns};
 
 /// `wait` asked for at session creation (seconds).
 pub const WAIT: u64 = 60;
@@ -155,7 +155,7 @@ impl Bosh {
         let outcome = |e: &Element| e.is("success", ns::SASL) || e.is("failure", ns::SASL);
         match l.mechanism {
             Mechanism::Plain => {
-                let data = B64.encode(xmpp::sasl::encode_plain(l.user, l.password));
+                let data = B64.encode(meerkat_xmpp::sasl::encode_plain(l.user, l.password));
                 let r = self
                     .exchange("", &format!("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{data}</auth>"), outcome)
                     .await?;

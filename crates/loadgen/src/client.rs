@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::{SinkExt, StreamExt};
+use meerkat_xmpp::{Element, ParseLimits, ns};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::net::{TcpSocket, TcpStream};
@@ -16,7 +17,6 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use xmpp::{Element, ParseLimits, ns};
 
 /// How long one step of a login may wait for the server's answer.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -163,7 +163,7 @@ impl Session {
     async fn authenticate(&mut self, l: &Login<'_>) -> anyhow::Result<()> {
         match l.mechanism {
             Mechanism::Plain => {
-                let data = B64.encode(xmpp::sasl::encode_plain(l.user, l.password));
+                let data = B64.encode(meerkat_xmpp::sasl::encode_plain(l.user, l.password));
                 self.send(&format!(
                     "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{data}</auth>"
                 ))

@@ -1,5 +1,5 @@
 //! SCRAM-SHA-256 (RFC 5802 / RFC 7677) logins for the load generator: the project's
-//! client (`xmpp::scram::ScramClient`) with a key cache.
+//! client (`meerkat_xmpp::scram::ScramClient`) with a key cache.
 //!
 //! A real client computes PBKDF2 on its own device, and may keep the salted password
 //! (RFC 5802 section 5.1 allows it). Here one core plays thousands of clients, so the
@@ -8,10 +8,10 @@
 //! for the life of the process; the server does exactly the same work either way. The
 //! cache can be switched off ([`set_cache`]) to measure the uncached client.
 
+use meerkat_xmpp::scram::{Keys, ScramClient, ScramHash};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex};
-use xmpp::scram::{Keys, ScramClient, ScramHash};
 
 type CacheKey = (String, Vec<u8>, u32);
 
@@ -33,7 +33,7 @@ fn keys(
     password: &str,
     salt: &[u8],
     iterations: u32,
-) -> Result<Keys, xmpp::scram::ScramError> {
+) -> Result<Keys, meerkat_xmpp::scram::ScramError> {
     if !cache_on() {
         return Keys::derive(ScramHash::Sha256, password, salt, iterations);
     }

@@ -16,7 +16,7 @@
 //! i.e. already base64-decoded from the `<auth/>`/`<response/>` elements):
 //!
 //! ```
-//! use xmpp::scram::{ScramClient, ScramCredentials, ScramHash, ScramServer};
+//! use meerkat_xmpp::scram::{ScramClient, ScramCredentials, ScramHash, ScramServer};
 //!
 //! let creds = ScramCredentials::derive(ScramHash::Sha256, "pencil", 4096).unwrap();
 //! let mut client = ScramClient::new(ScramHash::Sha256, "user", "pencil");

@@ -9,7 +9,7 @@
 mod common;
 
 use common::Rng;
-use xmpp::{Element, Node, ParseError, ParseLimits};
+use meerkat_xmpp::{Element, Node, ParseError, ParseLimits};
 
 const SEEDS: &[&str] = &[
     "<message xmlns='jabber:client' to='juliet@example.com' from='romeo@example.net/orchard' \

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Rng;
-use xmpp::{Element, ParseLimits, ns};
+use meerkat_xmpp::{Element, ParseLimits, ns};
 
 const NAMES: &[&str] = &[
     "a", "message", "body", "x-y", "_u", "é", "日本", "a.b", "Z9", "ns0", "stream", "xmpp", "error",

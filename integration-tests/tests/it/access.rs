@@ -7,9 +7,9 @@ use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER, boot};
 use crate::ws_client::WsClient;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use meerkat_xmpp::scram::{ScramClient, ScramHash};
+use meerkat_xmpp::{BareJid, Element, ns};
 use std::time::{Duration, Instant};
-use xmpp::scram::{ScramClient, ScramHash};
-use xmpp::{BareJid, Element, ns};
 
 const DOMAIN: &str = "localhost";
 

@@ -5,8 +5,8 @@
 use crate::bosh_client::{Bosh, client, is_terminate, post_raw};
 use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER};
 use crate::ws_client::WsClient;
+use meerkat_xmpp::{Element, ns};
 use std::time::{Duration, Instant};
-use xmpp::{Element, ns};
 
 const DOMAIN: &str = "localhost";
 

@@ -2,9 +2,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use meerkat_xmpp::scram::{ScramClient, ScramHash};
+use meerkat_xmpp::{Element, ParseLimits, ns};
 use std::time::Duration;
-use xmpp::scram::{ScramClient, ScramHash};
-use xmpp::{Element, ParseLimits, ns};
 
 pub struct Bosh {
     pub http: reqwest::Client,

@@ -2,11 +2,11 @@
 
 use listener_core::StartOptions;
 use meerkat::{Meerkat, load_config_str};
+use meerkat_xmpp::BareJid;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::Duration;
-use xmpp::BareJid;
 
 /// Path of a file under integration-tests/fixtures.
 pub fn fixture(rel: &str) -> PathBuf {

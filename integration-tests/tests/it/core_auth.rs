@@ -3,9 +3,9 @@
 
 use crate::core_client::{DOMAIN, Harness, conn_info, sasl, stanza_error, stream_error, xml};
 use meerkat_core::c2s::{Input, Output, StreamOpen};
+use meerkat_xmpp::scram::ScramHash;
+use meerkat_xmpp::{Element, ns};
 use std::time::Duration;
-use xmpp::scram::ScramHash;
-use xmpp::{Element, ns};
 
 fn open(to: Option<&str>, version: Option<&str>) -> Input {
     Input::Open(StreamOpen {
@@ -308,7 +308,7 @@ async fn core_sasl_abort_fails_with_aborted() {
     h.user("alice", "pw").await;
     let mut c = h.client();
     c.open_features().await;
-    let mut scram = xmpp::scram::ScramClient::new(ScramHash::Sha1, "alice", "pw");
+    let mut scram = meerkat_xmpp::scram::ScramClient::new(ScramHash::Sha1, "alice", "pw");
     c.send_el(sasl(
         "auth",
         Some("SCRAM-SHA-1"),
@@ -338,7 +338,7 @@ async fn core_plain_password_format_accounts_log_in_with_scram_too() {
     h.user("alice", "pässword").await;
     let stored = h
         .server
-        .stored_password(&xmpp::BareJid::new("alice@localhost").unwrap())
+        .stored_password(&meerkat_xmpp::BareJid::new("alice@localhost").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -436,7 +436,7 @@ async fn core_bind_same_resource_replaces_the_old_session() {
     assert!(
         h.server
             .sm()
-            .resource(&xmpp::FullJid::new("alice@localhost/phone").unwrap())
+            .resource(&meerkat_xmpp::FullJid::new("alice@localhost/phone").unwrap())
             .is_some()
     );
 }
@@ -618,9 +618,11 @@ async fn core_password_hashing_leaves_the_async_worker_free() {
     let mut iterations = 1024u32;
     let took = loop {
         let start = Instant::now();
-        xmpp::scram::StoredPassword::derive("pw", &hashes, iterations).unwrap();
+        meerkat_xmpp::scram::StoredPassword::derive("pw", &hashes, iterations).unwrap();
         let took = start.elapsed();
-        if took >= Duration::from_millis(300) || iterations >= xmpp::scram::MAX_ITERATIONS / 2 {
+        if took >= Duration::from_millis(300)
+            || iterations >= meerkat_xmpp::scram::MAX_ITERATIONS / 2
+        {
             break took;
         }
         iterations *= 2;
@@ -639,7 +641,7 @@ async fn core_password_hashing_leaves_the_async_worker_free() {
         }
     });
     tokio::task::yield_now().await;
-    let jid = xmpp::BareJid::new("slowhash@localhost").unwrap();
+    let jid = meerkat_xmpp::BareJid::new("slowhash@localhost").unwrap();
     let start = Instant::now();
     h.server.register_user(&jid, "pw").await.unwrap();
     assert!(h.server.check_password(&jid, "pw").await.unwrap());

@@ -10,11 +10,11 @@ use meerkat_core::c2s::{C2s, ConnInfo, Input, Output, StreamOpen};
 use meerkat_core::config::{Diagnostics, ServerConfig};
 use meerkat_core::sm::Mailbox;
 use meerkat_storage::SqliteStore;
+use meerkat_xmpp::scram::{ScramClient, ScramHash};
+use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use xmpp::scram::{ScramClient, ScramHash};
-use xmpp::{BareJid, Element, ParseLimits, ns};
 
 /// The served domain of the default config.
 pub const DOMAIN: &str = "localhost";
@@ -381,7 +381,7 @@ impl Client {
 
     /// PLAIN authentication; returns the server's answer.
     pub async fn auth_plain(&mut self, user: &str, password: &str) -> Element {
-        let data = xmpp::sasl::encode_plain(user, password);
+        let data = meerkat_xmpp::sasl::encode_plain(user, password);
         self.send_el(sasl("auth", Some("PLAIN"), Some(&data))).await;
         self.recv().await
     }

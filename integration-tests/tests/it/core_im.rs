@@ -2,7 +2,7 @@
 //! delivery, stanza errors for missing recipients, and escaping of what is routed.
 
 use crate::core_client::{Harness, stanza_error, xml};
-use xmpp::{BareJid, Element, ParseLimits, ns};
+use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 
 fn body(el: &Element) -> String {
     el.get_child("body", ns::CLIENT)
@@ -485,7 +485,7 @@ async fn core_stanzas_queued_when_a_session_ends_go_offline_or_bounce() {
     let queued = h
         .server
         .sm()
-        .resource(&xmpp::FullJid::new("bob@localhost/phone").unwrap())
+        .resource(&meerkat_xmpp::FullJid::new("bob@localhost/phone").unwrap())
         .map(|r| r.queued().0);
     assert_eq!(queued, Some(3));
     bob.disconnect().await;

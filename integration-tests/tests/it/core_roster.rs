@@ -1,7 +1,7 @@
 //! Rosters, subscriptions and presence at the core level (RFC 6121 sections 2 to 4).
 
 use crate::core_client::{Client, Harness, stanza_error, xml};
-use xmpp::{Element, ns};
+use meerkat_xmpp::{Element, ns};
 
 const ROSTER_GET: &str = "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>";
 

@@ -2,8 +2,8 @@
 //! (XEP-0054), private storage (XEP-0049), last activity (XEP-0012), carbons (XEP-0280).
 
 use crate::core_client::{Client, Harness, stanza_error, xml};
+use meerkat_xmpp::{Element, ns};
 use std::collections::BTreeSet;
-use xmpp::{Element, ns};
 
 fn features(reply: &Element) -> BTreeSet<String> {
     let q = reply

@@ -8,9 +8,9 @@ use crate::common::boot;
 use crate::graphql::{ADMIN, DOMAIN_ADMIN, WS, WS_EXTRA, codes, post, post_admin};
 use crate::ws_client::WsClient;
 use meerkat::Meerkat;
+use meerkat_xmpp::BareJid;
 use serde_json::{Value, json};
 use std::time::Duration;
-use xmpp::BareJid;
 
 pub const HOST_TYPE: &str = "dyn type";
 pub const OTHER_TYPE: &str = "other type";

@@ -5,8 +5,8 @@
 
 use crate::graphql::{Env, USER, WS_EXTRA, codes, config};
 use crate::ws_client::WsClient;
+use meerkat_xmpp::{Element, ns};
 use serde_json::{Value, json};
-use xmpp::{Element, ns};
 
 /// A server with alice, bob, kate (localhost) and carol (other.test), passwords
 /// `<name>-pw`, and a domain admin for localhost (password `dpw`). `drop_module` removes

@@ -5,9 +5,9 @@
 
 use crate::graphql::{ADMIN, Env, USER, WS_EXTRA, codes, config};
 use crate::ws_client::WsClient;
+use meerkat_xmpp::ns;
 use serde_json::{Value, json};
 use std::time::Duration;
-use xmpp::ns;
 
 /// A server with alice, bob (localhost) and carol (other.test), and a domain admin for
 /// localhost (password `dpw`).

@@ -9,10 +9,10 @@ use crate::graphql::{ADMIN, DOMAIN_ADMIN, Env, Gql, OPEN_ADMIN, USER, codes, wit
 use crate::graphql_session::env;
 use crate::ws_client::WsClient;
 use futures_util::StreamExt;
+use meerkat_xmpp::{Element, ParseLimits, ns};
 use serde_json::{Value, json};
 use std::pin::Pin;
 use std::time::Duration;
-use xmpp::{Element, ParseLimits, ns};
 
 /// A user GraphQL listener (index 6) whose SSE streams close after 1.5 s without events.
 const SHORT_IDLE: usize = 6;

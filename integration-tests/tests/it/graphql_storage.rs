@@ -8,8 +8,8 @@ use crate::graphql_roster::{MUTUAL, env, env_without};
 use crate::ws_client::{Frame, WsClient};
 use meerkat_core::store::OfflineMessage;
 use meerkat_core::util::{now_secs, now_us, timestamp_secs};
+use meerkat_xmpp::{BareJid, Element, ns};
 use serde_json::json;
-use xmpp::{BareJid, Element, ns};
 
 const SET_PRIVATE: &str =
     "mutation($u: JID!, $x: XmlElement!) { private { setPrivate(user: $u, elementString: $x) } }";

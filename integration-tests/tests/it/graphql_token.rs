@@ -7,8 +7,8 @@ use crate::graphql_domain::{Node, config};
 use crate::ws_client::WsClient;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use meerkat_xmpp::{Element, ns};
 use serde_json::{Value, json};
-use xmpp::{Element, ns};
 
 const REQUEST: &str = "mutation($u: JID!) { token { requestToken(user: $u) { access refresh } } }";
 const REVOKE: &str = "mutation($u: JID!) { token { revokeToken(user: $u) } }";

@@ -4,8 +4,8 @@
 
 use crate::graphql::{Env, codes};
 use crate::graphql_roster::{env, env_without};
+use meerkat_xmpp::{Element, ns};
 use serde_json::{Value, json};
-use xmpp::{Element, ns};
 
 /// Every field of `Vcard`, unions resolved with `__typename`.
 const FIELDS: &str = "formattedName nameComponents { family givenName middleName prefix suffix } nickname

@@ -7,9 +7,9 @@ use crate::bosh_client::Bosh;
 use crate::common::{BOSH_HANDLER, LOCALHOST_HTTP, TestServer, WS_HANDLER, http, tls_fixture};
 use crate::ws_client::WsClient;
 use base64::Engine;
+use meerkat_xmpp::ns;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use xmpp::ns;
 
 const DOMAIN: &str = "localhost";
 const LOCAL: &[(&str, &str)] = &[("host_type", "localhost")];

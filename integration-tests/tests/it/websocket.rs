@@ -3,8 +3,8 @@
 
 use crate::common::{LOCALHOST_HTTP, TestServer, WS_HANDLER};
 use crate::ws_client::{Frame, WsClient};
+use meerkat_xmpp::{Element, ns};
 use std::time::Duration;
-use xmpp::{Element, ns};
 
 const DOMAIN: &str = "localhost";
 

@@ -4,13 +4,13 @@
 
 use crate::common::{LOCALHOST_HTTP, TestServer, WS_HANDLER};
 use crate::ws_client::{WAIT, WsClient};
+use meerkat_xmpp::{Element, ParseLimits, ns};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
-use xmpp::{Element, ParseLimits, ns};
 
 const OPEN: &str =
     "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>";

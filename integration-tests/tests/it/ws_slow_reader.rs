@@ -8,10 +8,10 @@ use crate::graphql::{Env, WS_EXTRA, config};
 use crate::ws_client::{Frame, WsClient};
 use meerkat_core::Server;
 use meerkat_core::store::OfflineMessage;
+use meerkat_xmpp::{Element, FullJid, ns};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::Duration;
-use xmpp::{Element, FullJid, ns};
 
 const STREAMS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
 const STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";

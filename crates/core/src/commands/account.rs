@@ -5,7 +5,7 @@
 use super::{CommandError, CommandResult, existing_user, local_domain, local_user};
 use crate::util::hex;
 use crate::{AccountError, Server};
-use xmpp::BareJid;
+use meerkat_xmpp::BareJid;
 
 fn register_error(jid: &str, e: AccountError) -> CommandError {
     match e {

@@ -8,7 +8,7 @@
 use super::{CommandError, CommandResult};
 use crate::Server;
 use crate::store::{DomainStatus as Stored, DynamicDomain};
-use xmpp::scram::{ScramHash, StoredPassword};
+use meerkat_xmpp::scram::{ScramHash, StoredPassword};
 
 /// `DomainStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ fn not_found(domain: &str) -> CommandError {
 
 /// Normalises a domain name (nameprep, lower case).
 fn normalise(domain: &str) -> CommandResult<String> {
-    match xmpp::Jid::new(domain.trim()) {
+    match meerkat_xmpp::Jid::new(domain.trim()) {
         Ok(j) if j.node().is_none() && j.resource().is_none() => Ok(j.domain().to_string()),
         _ => Err(error("invalid_domain", "Invalid domain name", domain)),
     }
@@ -149,7 +149,7 @@ async fn start_removal(server: &Server, domain: &str, host_type: &str) -> Comman
 /// the domain itself.
 async fn finish_removal(server: &Server, domain: &str) -> CommandResult<()> {
     for user in server.store().list_users(domain).await? {
-        let Ok(jid) = xmpp::BareJid::new(&format!("{user}@{domain}")) else {
+        let Ok(jid) = meerkat_xmpp::BareJid::new(&format!("{user}@{domain}")) else {
             tracing::warn!(
                 user,
                 domain,

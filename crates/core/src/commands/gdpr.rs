@@ -17,8 +17,8 @@ mod zip;
 
 use super::{CommandError, CommandResult};
 use crate::Server;
+use meerkat_xmpp::BareJid;
 use std::path::{Path, PathBuf};
-use xmpp::BareJid;
 
 /// One data group: file stem, column names, rows.
 struct Group {
@@ -123,7 +123,7 @@ async fn collect(server: &Server, user: &BareJid) -> CommandResult<Vec<Group>> {
             .into_iter()
             .filter(|m| m.expire_us.is_none_or(|e| e >= now))
             .map(|m| {
-                let to = xmpp::Jid::new(&m.to)
+                let to = meerkat_xmpp::Jid::new(&m.to)
                     .map(|j| j.to_bare().to_string())
                     .unwrap_or(m.to);
                 vec![

@@ -9,7 +9,7 @@
 use super::{CommandError, CommandResult};
 use crate::Server;
 use crate::store::LastActivity;
-use xmpp::{BareJid, Jid};
+use meerkat_xmpp::{BareJid, Jid};
 
 /// A user with no activity since the asked time: its JID and last recorded activity
 /// (Unix seconds), `None` when it never had any.

@@ -114,7 +114,7 @@ pub fn local_domain(server: &crate::Server, domain: &str) -> CommandResult<Strin
 /// Whether `user` is an existing account of a domain served here.
 pub(crate) async fn is_local_account(
     server: &crate::Server,
-    user: &xmpp::BareJid,
+    user: &meerkat_xmpp::BareJid,
 ) -> CommandResult<bool> {
     if user.node().is_none() || !server.is_served_domain(user.domain().as_str()) {
         return Ok(false);
@@ -126,8 +126,8 @@ pub(crate) async fn is_local_account(
 }
 
 /// Parses a bare JID of a local user (`invalid_jid` / `domain_not_found` otherwise).
-pub fn local_user(server: &crate::Server, jid: &str) -> CommandResult<xmpp::BareJid> {
-    let parsed = xmpp::Jid::new(jid)
+pub fn local_user(server: &crate::Server, jid: &str) -> CommandResult<meerkat_xmpp::BareJid> {
+    let parsed = meerkat_xmpp::Jid::new(jid)
         .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))?;
     if parsed.node().is_none() {
         return Err(CommandError::new("invalid_jid", "Invalid JID").with("jid", jid));
@@ -137,7 +137,10 @@ pub fn local_user(server: &crate::Server, jid: &str) -> CommandResult<xmpp::Bare
 }
 
 /// Like [`local_user`], and the account must exist (`user_does_not_exist`).
-pub async fn existing_user(server: &crate::Server, jid: &str) -> CommandResult<xmpp::BareJid> {
+pub async fn existing_user(
+    server: &crate::Server,
+    jid: &str,
+) -> CommandResult<meerkat_xmpp::BareJid> {
     let user = local_user(server, jid)?;
     if server
         .user_exists(&user)

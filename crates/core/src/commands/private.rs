@@ -8,7 +8,7 @@
 
 use super::{CommandError, CommandResult};
 use crate::Server;
-use xmpp::{BareJid, Element, Jid, ParseLimits};
+use meerkat_xmpp::{BareJid, Element, Jid, ParseLimits};
 
 /// Whether XEP-0049 lets a client store data under `namespace`.
 pub fn namespace_allowed(namespace: &str) -> bool {

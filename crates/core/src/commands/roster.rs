@@ -13,8 +13,8 @@
 use super::{CommandError, CommandResult};
 use crate::Server;
 use crate::store::RosterItem;
-use xmpp::stanza::cond;
-use xmpp::{BareJid, Element, Jid, ns};
+use meerkat_xmpp::stanza::cond;
+use meerkat_xmpp::{BareJid, Element, Jid, ns};
 
 /// A subscription action of the user towards a contact (GraphQL `SubAction`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

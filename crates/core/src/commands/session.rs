@@ -5,9 +5,9 @@
 use super::{CommandError, CommandResult};
 use crate::Server;
 use crate::sm::{Resource, Routed};
+use meerkat_xmpp::{BareJid, Element, FullJid, Jid, ns};
 use std::sync::OnceLock;
 use std::time::SystemTime;
-use xmpp::{BareJid, Element, FullJid, Jid, ns};
 
 /// One session, as the admin APIs show it (MongooseIM's `Session`).
 #[derive(Clone, Debug, PartialEq, Eq)]

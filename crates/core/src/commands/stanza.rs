@@ -6,8 +6,8 @@
 use super::{CommandError, CommandResult};
 use crate::Server;
 use crate::sm::{Mailbox, Routed, SessionId, SessionInfo};
+use meerkat_xmpp::{BareJid, Element, FullJid, Jid, ns};
 use std::time::SystemTime;
-use xmpp::{BareJid, Element, FullJid, Jid, ns};
 
 /// Priority of a message-receiving session: above a client's default 0, as MongooseIM
 /// opens it, so messages to the bare JID reach it.
@@ -273,7 +273,7 @@ impl MessageSession {
                 Routed::Stanza(el) if el.name() == "iq" => {
                     // Nobody answers IQs here: the sender gets an error rather than silence.
                     self.server
-                        .bounce(&el, xmpp::stanza::cond::SERVICE_UNAVAILABLE)
+                        .bounce(&el, meerkat_xmpp::stanza::cond::SERVICE_UNAVAILABLE)
                         .await;
                 }
                 Routed::Kick(_) | Routed::Replaced => return None,

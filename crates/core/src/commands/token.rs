@@ -5,13 +5,13 @@
 use super::{CommandError, CommandResult};
 use crate::Server;
 use crate::auth_token::IssuedTokens;
-use xmpp::BareJid;
+use meerkat_xmpp::BareJid;
 
 /// The user of a token operation: its domain must be served (`not_found` "Unknown
 /// domain" otherwise, as MongooseIM says).
 fn token_user(server: &Server, jid: &str) -> CommandResult<BareJid> {
     let invalid = || CommandError::new("invalid_jid", "Invalid JID").with("user", jid);
-    let parsed = xmpp::Jid::new(jid).map_err(|_| invalid())?;
+    let parsed = meerkat_xmpp::Jid::new(jid).map_err(|_| invalid())?;
     if !server.is_served_domain(parsed.domain().as_str()) {
         return Err(CommandError::new("not_found", "Unknown domain").with("user", jid));
     }

@@ -9,7 +9,7 @@
 
 use super::{CommandError, CommandResult};
 use crate::Server;
-use xmpp::{BareJid, Element, Jid, ParseLimits, ns};
+use meerkat_xmpp::{BareJid, Element, Jid, ParseLimits, ns};
 
 /// `N`: the structured name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

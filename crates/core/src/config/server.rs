@@ -112,7 +112,7 @@ pub enum PasswordFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaslMechanism {
     /// SCRAM with the given hash.
-    Scram(xmpp::scram::ScramHash),
+    Scram(meerkat_xmpp::scram::ScramHash),
     /// PLAIN (RFC 4616).
     Plain,
     /// ANONYMOUS (RFC 4505), only with `[auth.anonymous]`.
@@ -150,7 +150,7 @@ pub struct AuthConfig {
     /// Storage format of new passwords.
     pub password_format: PasswordFormat,
     /// SCRAM hashes stored for each account (MongooseIM's `password.hash`).
-    pub scram_hashes: Vec<xmpp::scram::ScramHash>,
+    pub scram_hashes: Vec<meerkat_xmpp::scram::ScramHash>,
     /// PBKDF2 iterations for new SCRAM credentials.
     pub scram_iterations: u32,
     /// Offered SASL mechanisms, in order of preference.
@@ -503,7 +503,7 @@ fn read_host_types(s: &mut Section<'_>, hosts: &[String], diag: &mut Diagnostics
 }
 
 fn read_auth(section: Option<Section<'_>>, diag: &mut Diagnostics) -> AuthConfig {
-    use xmpp::scram::ScramHash;
+    use meerkat_xmpp::scram::ScramHash;
     let empty = Table::new();
     let mut s = section.unwrap_or_else(|| Section::new("auth", &empty));
     let mut password_format = PasswordFormat::Scram;
@@ -887,7 +887,9 @@ mod tests {
         assert_eq!(c.auth.scram_iterations, 10_000);
         assert_eq!(
             c.auth.sasl_mechanisms.first(),
-            Some(&SaslMechanism::Scram(xmpp::scram::ScramHash::Sha512))
+            Some(&SaslMechanism::Scram(
+                meerkat_xmpp::scram::ScramHash::Sha512
+            ))
         );
         assert!(!c.auth.sasl_mechanisms.contains(&SaslMechanism::Anonymous));
         assert!(c.bosh.is_none());

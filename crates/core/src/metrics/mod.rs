@@ -37,12 +37,12 @@ pub mod x509;
 pub use cell::{BUCKETS, Counter, Gauge, Histogram, HistogramValue, STRIPES, bucket_bound};
 pub use registry::{FamilySnapshot, Kind, Sample, Value};
 
+use meerkat_xmpp::{Element, ns};
 use registry::{FamilyId, Registry, StatusCounters};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use xmpp::{Element, ns};
 
 /// `connection_type` of client sessions (BOSH and WebSocket included, as in MongooseIM).
 pub const C2S: &str = "c2s";
@@ -616,8 +616,8 @@ fn size_in(el: &Element, parent_ns: Option<&str>) -> usize {
     for node in el.nodes() {
         empty = false;
         children += match node {
-            xmpp::Node::Element(c) => size_in(c, child_ns),
-            xmpp::Node::Text(t) => t.len(),
+            meerkat_xmpp::Node::Element(c) => size_in(c, child_ns),
+            meerkat_xmpp::Node::Text(t) => t.len(),
         };
     }
     if empty {
@@ -632,7 +632,7 @@ mod tests {
     use super::*;
 
     fn parse(xml: &str) -> Element {
-        Element::parse_str(xml, &xmpp::ParseLimits::default()).unwrap()
+        Element::parse_str(xml, &meerkat_xmpp::ParseLimits::default()).unwrap()
     }
 
     #[test]

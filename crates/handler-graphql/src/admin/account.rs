@@ -56,7 +56,7 @@ pub struct ImportPayload {
 }
 
 fn user_payload((jid, message): (String, String)) -> FieldResult<UserPayload> {
-    let jid = xmpp::Jid::new(&jid)
+    let jid = meerkat_xmpp::Jid::new(&jid)
         .map_err(|e| crate::context::error("invalid_jid", e.to_string(), &[]))?;
     Ok(UserPayload {
         jid: JidScalar(jid),
@@ -67,7 +67,7 @@ fn user_payload((jid, message): (String, String)) -> FieldResult<UserPayload> {
 fn jids(list: Vec<String>) -> Option<Vec<JidScalar>> {
     Some(
         list.into_iter()
-            .filter_map(|j| xmpp::Jid::new(&j).ok().map(JidScalar))
+            .filter_map(|j| meerkat_xmpp::Jid::new(&j).ok().map(JidScalar))
             .collect(),
     )
 }

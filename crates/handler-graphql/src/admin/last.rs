@@ -7,7 +7,7 @@ use crate::scalars::{DateTime, DomainName, JidScalar};
 use juniper::{FieldResult, GraphQLObject, graphql_object};
 use meerkat_core::commands::last;
 use meerkat_core::store::LastActivity as Record;
-use xmpp::BareJid;
+use meerkat_xmpp::BareJid;
 
 /// The user's last activity.
 #[derive(Clone, Debug, GraphQLObject)]

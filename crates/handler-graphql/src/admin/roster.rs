@@ -116,7 +116,7 @@ pub struct Contact {
 impl Contact {
     /// A roster item as a `Contact` (items whose stored JID does not parse are skipped).
     pub fn from_item(item: RosterItem) -> Option<Contact> {
-        let jid = xmpp::Jid::new(&item.contact).ok()?;
+        let jid = meerkat_xmpp::Jid::new(&item.contact).ok()?;
         Some(Contact {
             jid: JidScalar(jid),
             // MongooseIM keeps an empty name for items without one.

@@ -141,7 +141,7 @@ pub struct UserStatus {
 }
 
 fn jid(s: &str) -> FieldResult<JidScalar> {
-    xmpp::Jid::new(s)
+    meerkat_xmpp::Jid::new(s)
         .map(JidScalar)
         .map_err(|e| error("internal_server_error", e.to_string(), &[]))
 }

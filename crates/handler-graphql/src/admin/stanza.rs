@@ -10,8 +10,8 @@ use juniper::{
 };
 use meerkat_core::commands::stanza::{self, MessageSession, ReceivedMessage};
 use meerkat_core::commands::{CommandError, CommandResult};
+use meerkat_xmpp::BareJid;
 use std::pin::Pin;
-use xmpp::BareJid;
 
 /// `StanzasPayload`: stanza payload data.
 #[derive(Clone, Debug, GraphQLObject)]
@@ -44,7 +44,7 @@ impl StanzaMap {
         StanzaMap {
             sender: m
                 .sender
-                .and_then(|s| xmpp::Jid::new(&s).ok())
+                .and_then(|s| meerkat_xmpp::Jid::new(&s).ok())
                 .map(JidScalar),
             timestamp: Some(DateTime::from_us(m.timestamp_us)),
             stanza_id: Some(m.stanza_id),
@@ -87,7 +87,7 @@ pub struct TraceMap {
 }
 
 /// Parses an `XmlElement` argument (validated on input) for `sendStanza`.
-pub fn stanza_arg(stanza: Option<&XmlElement>) -> FieldResult<xmpp::Element> {
+pub fn stanza_arg(stanza: Option<&XmlElement>) -> FieldResult<meerkat_xmpp::Element> {
     stanza
         .and_then(XmlElement::element)
         .ok_or_else(|| error("invalid_stanza", "Missing stanza", &[]))
@@ -226,7 +226,10 @@ pub fn messages(sessions: Vec<MessageSession>) -> impl Stream<Item = (BareJid, S
     }))
 }
 
-async fn open_all(ctx: &Ctx, callers: Vec<xmpp::Jid>) -> CommandResult<Vec<MessageSession>> {
+async fn open_all(
+    ctx: &Ctx,
+    callers: Vec<meerkat_xmpp::Jid>,
+) -> CommandResult<Vec<MessageSession>> {
     let mut sessions = Vec::with_capacity(callers.len());
     for caller in callers {
         let s = stanza::open_session(&ctx.server, caller.as_str(), true)
@@ -245,7 +248,7 @@ pub async fn subscribe(
     executor: &Executor<'_, '_, Ctx>,
 ) -> FieldResult<EventStream<StanzaAdminSubscription>> {
     let fields = selected(executor);
-    let mut callers: Vec<xmpp::Jid> = Vec::new();
+    let mut callers: Vec<meerkat_xmpp::Jid> = Vec::new();
     for (name, caller) in fields {
         match name.as_str() {
             "subscribeForTraffic" => {
@@ -255,7 +258,7 @@ pub async fn subscribe(
             "subscribeForMessages" => {
                 // Parsed once, with the commands' parser: the scope check reads this
                 // JID's domain and the session is opened for this same JID.
-                let caller = caller.as_deref().map(xmpp::Jid::new);
+                let caller = caller.as_deref().map(meerkat_xmpp::Jid::new);
                 let parsed = caller.as_ref().and_then(|c| c.as_ref().ok());
                 ctx.guard(
                     "StanzaAdminSubscription.subscribeForMessages",
