@@ -60,6 +60,11 @@ impl Server {
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
     }
+    /// Whether the module named `name` (MongooseIM's name, e.g. `mod_roster`) is loaded.
+    /// The one string lookup of modules: the command layer declares what it needs with it.
+    pub fn has_module(&self, name: &str) -> bool {
+        self.inner.config.modules.is_enabled(name)
+    }
     /// The store.
     pub fn store(&self) -> &dyn Store {
         &*self.inner.store
