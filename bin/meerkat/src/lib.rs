@@ -170,6 +170,8 @@ pub async fn start(
     server.load_dynamic_domains().await?;
     // The 60 s windows of the metric API start with the server.
     meerkat_core::commands::metric::start_sampler(&server);
+    // The modules' background workers (none of the built-in modules has one yet).
+    server.start_modules();
     let listeners = config
         .listeners
         .into_iter()

@@ -164,6 +164,7 @@ async fn serve(
         }
     }
     let stopped = listeners.wait().await;
+    server.stop_modules(std::time::Duration::from_secs(5)).await;
     store.close().await;
     stopped?;
     tracing::info!("stopped");

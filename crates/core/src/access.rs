@@ -437,10 +437,8 @@ impl Server {
     /// `max_user_offline_messages`.
     pub fn max_offline_messages(&self, user: &BareJid) -> Option<u64> {
         let rule = self
-            .config()
-            .modules
-            .offline_access_rule
-            .as_deref()
+            .module::<crate::offline::Offline>()
+            .and_then(|m| m.access_rule.as_deref())
             .unwrap_or("max_user_offline_messages");
         match self.access(rule, Subject::bare(user)).limit() {
             Some(Limit::Finite(n)) => Some(n),

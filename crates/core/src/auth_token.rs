@@ -225,7 +225,10 @@ impl Server {
         user: &BareJid,
         seq: i64,
     ) -> Result<String, StoreError> {
-        let settings = &self.config().modules.auth_token;
+        let settings = self
+            .module::<crate::modules::auth_token::AuthToken>()
+            .map(|m| m.settings)
+            .unwrap_or_default();
         let validity = match kind {
             TokenKind::Access => settings.access_validity,
             TokenKind::Refresh => settings.refresh_validity,

@@ -10,7 +10,10 @@ use crate::config::{PasswordFormat, SaslMechanism};
 use crate::metrics::HostMetrics;
 use crate::sm::{Mailbox, Routed, SessionId, SessionInfo};
 
-use crate::{BoxFuture, Server, offline, presence, roster};
+use crate::module::{Flow, Hook, SessionIq, StreamStage};
+use crate::modules::auth_token::AuthToken;
+use crate::roster::RosterRequested;
+use crate::{BoxFuture, Server, presence};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use meerkat_xmpp::scram::{ScramCredentials, ScramServer};
@@ -100,7 +103,8 @@ enum State {
 struct Active {
     jid: FullJid,
     sid: SessionId,
-    roster_requested: bool,
+    /// Values modules keep for the session (e.g. whether its client asked for the roster).
+    ext: crate::module::SessionExt,
     available: bool,
     /// Priority of the last broadcast presence (meaningful when `available`).
     priority: i8,
@@ -338,9 +342,7 @@ impl C2s {
                 self.choose_shaper(crate::access::Subject::domain(&domain));
                 let mut mechs = Element::new("mechanisms", ns::SASL);
                 for m in &self.server.config().auth.sasl_mechanisms {
-                    if *m == SaslMechanism::Oauth
-                        && !self.server.config().modules.is_enabled("mod_auth_token")
-                    {
+                    if *m == SaslMechanism::Oauth && self.server.module::<AuthToken>().is_none() {
                         continue;
                     }
                     mechs
@@ -358,8 +360,8 @@ impl C2s {
                             .with_child(Element::new("optional", ns::SESSION)),
                     );
                 }
-                if self.server.roster_versioning() {
-                    features.append_child(Element::new("ver", ns::ROSTERVER));
+                for f in self.server.modules().stream_features(StreamStage::Bind) {
+                    features.append_child(f.clone());
                 }
                 self.emit(features);
             }
@@ -541,7 +543,7 @@ impl C2s {
     /// X-OAUTH (mod_auth_token): the SASL data is an access or refresh token; a refresh
     /// token earns a new access token in `<success/>`. True when a token was checked.
     async fn sasl_oauth(&mut self, data: &[u8]) -> bool {
-        if !self.server.config().modules.is_enabled("mod_auth_token") {
+        if self.server.module::<AuthToken>().is_none() {
             self.emit(sasl_failure("invalid-mechanism"));
             return false;
         }
@@ -728,10 +730,13 @@ impl C2s {
         result.remove_attr("from");
         result.remove_attr("to");
         self.emit(result);
+        for m in self.server.modules().hooked(Hook::SessionOpened) {
+            m.session_opened(&self.server, &full).await;
+        }
         self.state = State::Active(Box::new(Active {
             jid: full,
             sid: reg.sid,
-            roster_requested: false,
+            ext: Default::default(),
             available: false,
             priority: 0,
             directed: Vec::new(),
@@ -765,6 +770,14 @@ impl C2s {
             }
         }
         el.set_attr("from", me.as_str());
+        let modules = self.server.modules();
+        if modules.has_hook(Hook::UserSend)
+            && modules
+                .hooked(Hook::UserSend)
+                .any(|m| m.user_send(&self.server, &me, &mut el) == Flow::Stop)
+        {
+            return;
+        }
         let to = match el.attr("to").map(Jid::new) {
             None => None,
             Some(Ok(j)) => Some(j),
@@ -822,54 +835,31 @@ impl C2s {
                         error_reply(&el, ErrorType::Cancel, cond::NOT_ALLOWED, None),
                     );
                 }
-                Some(("query", ns::ROSTER))
-                    if self.server.config().modules.is_enabled("mod_roster") =>
-                {
-                    return self.roster_iq(me, &ty, el).await;
-                }
-                Some((name @ ("enable" | "disable"), ns::CARBONS))
-                    if ty == "set" && self.server.config().modules.is_enabled("mod_carboncopy") =>
-                {
-                    let enable = name == "enable";
-                    if let State::Active(a) = &self.state {
-                        self.server.sm().set_carbons(&a.jid, a.sid, enable);
-                    }
-                    return self.reply(&me, iq_result(&el));
-                }
                 _ => {}
+            }
+            // A module's handler of the session's own IQs (roster, carbons).
+            let server = self.server.clone();
+            if let Some(payload) = el.children().next()
+                && let Some(module) = server.modules().session_iq_handler(payload)
+                && let State::Active(a) = &mut self.state
+            {
+                let req = SessionIq {
+                    server: &server,
+                    jid: &me,
+                    sid: a.sid,
+                    ext: &mut a.ext,
+                    iq: &el,
+                    payload,
+                    set: ty == "set",
+                };
+                if let Some(reply) = module.handle_session_iq(req).await {
+                    self.reply(&me, reply);
+                }
+                return;
             }
         }
         let to = to.unwrap_or_else(|| Jid::from(me.to_bare()));
         self.server.route(Jid::from(me), to, el).await;
-    }
-
-    async fn roster_iq(&mut self, me: FullJid, ty: &str, el: Element) {
-        let user = me.to_bare();
-        let Some(query) = el.get_child("query", ns::ROSTER) else {
-            return;
-        };
-        let reply = if ty == "get" {
-            let ver = query.attr("ver").map(str::to_owned);
-            match roster::get(&self.server, &user, ver.as_deref()).await {
-                Ok(Some(q)) => iq_result(&el).with_child(q),
-                Ok(None) => iq_result(&el),
-                Err(e) => {
-                    tracing::error!(error = %e, "roster get failed");
-                    error_reply(&el, ErrorType::Wait, cond::INTERNAL_SERVER_ERROR, None)
-                }
-            }
-        } else {
-            match roster::set(&self.server, &user, query).await {
-                Ok(()) => iq_result(&el),
-                Err(c) => error_reply(&el, ErrorType::default_for(c), c, None),
-            }
-        };
-        if ty == "get"
-            && let Some(a) = self.active()
-        {
-            a.roster_requested = true;
-        }
-        self.reply(&me, reply);
     }
 
     async fn client_presence(&mut self, me: FullJid, to: Option<Jid>, el: Element) {
@@ -933,36 +923,24 @@ impl C2s {
                 self.emit(p);
             }
         }
-        if take_offline && self.server.config().modules.is_enabled("mod_offline") {
-            for mut m in offline::take(&self.server, &me.to_bare()).await {
-                m.set_attr("to", me.as_str());
-                self.emit(m);
+        if take_offline {
+            let server = self.server.clone();
+            for module in server.modules().hooked(Hook::UserAvailable) {
+                for mut m in module.user_available(&server, &me).await {
+                    m.set_attr("to", me.as_str());
+                    self.emit(m);
+                }
             }
         }
         if !available && was_available {
-            self.record_last(&me, &el).await;
+            self.unset_presence(&me, &el).await;
         }
     }
 
-    async fn record_last(&self, me: &FullJid, el: &Element) {
-        if !self.server.config().modules.is_enabled("mod_last") {
-            return;
-        }
-        let status = el
-            .get_child("status", ns::CLIENT)
-            .map(|s| s.text())
-            .unwrap_or_default();
-        let last = crate::store::LastActivity {
-            timestamp: crate::util::now_secs(),
-            status,
-        };
-        if let Err(e) = self
-            .server
-            .store()
-            .last_set(me.to_bare().as_str(), &last)
-            .await
-        {
-            tracing::error!(error = %e, "last activity not stored");
+    /// Runs the [`Hook::UnsetPresence`] hooks (mod_last records the time and status).
+    async fn unset_presence(&self, me: &FullJid, el: &Element) {
+        for m in self.server.modules().hooked(Hook::UnsetPresence) {
+            m.unset_presence(&self.server, me, el).await;
         }
     }
 
@@ -984,7 +962,7 @@ impl C2s {
                 self.emit(el);
             }
             Routed::RosterPush(push) => {
-                if !a.roster_requested {
+                if a.ext.get::<RosterRequested>().is_none() {
                     return;
                 }
                 let jid = a.jid.clone();
@@ -1056,7 +1034,7 @@ impl C2s {
                     .route(Jid::from(me.clone()), d.clone(), el.clone())
                     .await;
             }
-            self.record_last(&me, &el).await;
+            self.unset_presence(&me, &el).await;
         }
         // Nothing acknowledged is lost: what the client never got is routed again (to
         // the user's other resources or offline storage; IQs bounce), oldest first.
@@ -1070,6 +1048,9 @@ impl C2s {
             if let Routed::Stanza(el) = item {
                 self.server.reroute_undelivered(*el).await;
             }
+        }
+        for m in self.server.modules().hooked(Hook::SessionClosed) {
+            m.session_closed(&self.server, &me).await;
         }
         self.metrics.session_logouts.inc();
         self.metrics.session_count.dec();

@@ -11,9 +11,9 @@ pub mod domains;
 mod iq;
 pub mod login_throttle;
 pub mod metrics;
-pub mod offline;
+pub mod module;
+pub mod modules;
 pub mod presence;
-pub mod roster;
 mod router;
 mod server;
 pub mod shaper;
@@ -23,5 +23,6 @@ pub mod util;
 
 pub use accounts::AccountError;
 pub use meerkat_xmpp;
+pub use modules::{offline, roster};
 pub use router::BoxFuture;
 pub use server::Server;

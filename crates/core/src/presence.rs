@@ -14,7 +14,7 @@ fn presence(ty: Option<&str>) -> Element {
 }
 
 async fn item(server: &Server, user: &BareJid, contact: &BareJid) -> Option<RosterItem> {
-    if !server.config().modules.is_enabled("mod_roster") {
+    if !server.module::<crate::roster::Roster>().is_some() {
         return None;
     }
     server
@@ -108,7 +108,7 @@ pub async fn outbound_subscription(
 ) {
     // Whether the contact was subscribed to the user's presence before this.
     let mut was_subscriber = false;
-    if server.config().modules.is_enabled("mod_roster") {
+    if server.module::<crate::roster::Roster>().is_some() {
         let old = item(server, user, contact).await;
         let cur = old.clone().unwrap_or_else(|| blank(contact));
         was_subscriber = matches!(cur.subscription, Subscription::From | Subscription::Both);
@@ -178,7 +178,7 @@ pub async fn inbound_subscription(server: &Server, from: &Jid, user: &BareJid, e
         }
         return;
     }
-    if !server.config().modules.is_enabled("mod_roster") {
+    if !server.module::<crate::roster::Roster>().is_some() {
         deliver_to_available(server, user, el).await;
         return;
     }
@@ -359,7 +359,7 @@ pub async fn broadcast(
     let user = from.to_bare();
     let from_jid = Jid::from(from.clone());
     let mut pending = Vec::new();
-    let items = if server.config().modules.is_enabled("mod_roster") {
+    let items = if server.module::<crate::roster::Roster>().is_some() {
         server
             .store()
             .roster_get(user.as_str())

@@ -3,10 +3,11 @@
 //! server's own handlers, or back to the sender as a stanza error.
 
 use crate::iq;
+use crate::module::{Hook, MessageRoute};
 use crate::sm::{Refused, Resource, Routed};
-use crate::{Server, offline, presence};
+use crate::{Server, presence};
 use meerkat_xmpp::stanza::{ErrorType, cond, error_reply};
-use meerkat_xmpp::{BareJid, Element, Jid, ns};
+use meerkat_xmpp::{Element, Jid, ns};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -81,7 +82,14 @@ async fn route(server: &Server, from: Jid, to: Jid, mut el: Element) {
     el.set_attr("from", from.as_str());
     el.set_attr("to", to.as_str());
     if !server.is_served_domain(to.domain().as_str()) {
-        // No s2s and no components: nothing outside the served domains is reachable.
+        // A module's service on its own domain (`muclight.<host>`)?
+        if let Some(service) = server
+            .modules()
+            .service_for(to.domain().as_str(), |h| server.is_served_domain(h))
+        {
+            return service.route_service(server, from, to, el).await;
+        }
+        // No s2s and no components: nothing else outside the served domains is reachable.
         server.metrics().no_route.inc();
         server.bounce(&el, cond::REMOTE_SERVER_NOT_FOUND).await;
         return;
@@ -106,7 +114,7 @@ async fn route(server: &Server, from: Jid, to: Jid, mut el: Element) {
 /// Delivers to one session. An overflowed mailbox refuses messages and IQs with
 /// `resource-constraint`; a session that has just ended (its mailbox drained) has the
 /// stanza routed again, as if it had been queued before the end.
-async fn deliver(server: &Server, r: &Resource, el: Element) {
+pub(crate) async fn deliver(server: &Server, r: &Resource, el: Element) {
     match r.offer(Routed::Stanza(Box::new(el))) {
         Ok(()) => {}
         Err(Refused::Full(Routed::Stanza(el))) => {
@@ -125,47 +133,52 @@ async fn deliver(server: &Server, r: &Resource, el: Element) {
     }
 }
 
-fn is_chat(el: &Element) -> bool {
-    el.attr("type") == Some("chat")
-        && !el.has_child("private", ns::CARBONS)
-        && !el.has_child("no-copy", "urn:xmpp:hints")
-}
-
-/// XEP-0280: a copy wrapped as `<sent/>` or `<received/>` for `to`.
-fn carbon(direction: &str, bare: &BareJid, to: &Resource, el: &Element) -> Element {
-    Element::new("message", ns::CLIENT)
-        .with_attr("from", bare.as_str())
-        .with_attr("to", to.jid.as_str())
-        .with_attr("type", "chat")
-        .with_child(
-            Element::new(direction, ns::CARBONS)
-                .with_child(Element::new("forwarded", ns::FORWARD).with_child(el.clone())),
-        )
-}
-
 async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
     let ty = el.attr("type").unwrap_or("normal").to_owned();
-    let carbons = server.config().modules.is_enabled("mod_carboncopy") && is_chat(&el);
-    // Sent carbons: the sender's other resources see what it sent.
-    if carbons && let Ok(sender) = from.try_as_full() {
-        let bare = sender.to_bare();
-        if server.sm().resource(sender).is_some() {
-            for r in server.sm().resources(&bare) {
-                if r.carbons && r.jid != *sender {
-                    deliver(server, &r, carbon("sent", &bare, &r, &el)).await;
-                }
-            }
-        }
-    }
     let bare = to.to_bare();
     let resources = server.sm().resources(&bare);
+    let modules = server.modules();
+    // The message hooks (carbons) see the message and the recipient's sessions.
+    let hooked = modules.has_hook(Hook::MessageSent) || modules.has_hook(Hook::MessageDelivered);
+    if modules.has_hook(Hook::MessageSent) {
+        let m = MessageRoute {
+            server,
+            from,
+            to: &bare,
+            resources: &resources,
+            el: &el,
+        };
+        for module in modules.hooked(Hook::MessageSent) {
+            module.message_sent(&m).await;
+        }
+    }
+    let delivered = |sids: &[u64], el: Element| {
+        let resources = &resources;
+        let bare = &bare;
+        let sids = sids.to_vec();
+        async move {
+            if !hooked {
+                return;
+            }
+            let m = MessageRoute {
+                server,
+                from,
+                to: bare,
+                resources,
+                el: &el,
+            };
+            for module in modules.hooked(Hook::MessageDelivered) {
+                module.message_delivered(&m, &sids).await;
+            }
+        }
+    };
     if let Ok(full) = to.try_as_full() {
         if let Some(r) = resources.iter().find(|r| r.jid == *full) {
-            deliver(server, r, el.clone()).await;
-            if carbons {
-                for other in resources.iter().filter(|o| o.carbons && o.sid != r.sid) {
-                    deliver(server, other, carbon("received", &bare, other, &el)).await;
-                }
+            if hooked {
+                deliver(server, r, el.clone()).await;
+                delivered(&[r.sid], el).await;
+            } else {
+                deliver(server, r, el).await;
             }
             return;
         }
@@ -190,19 +203,15 @@ async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
                 }
             }
             _ => {
-                let targets: Vec<&&Resource> =
-                    available.iter().filter(|r| r.priority == best).collect();
-                for r in &targets {
+                let targets: Vec<u64> = available
+                    .iter()
+                    .filter(|r| r.priority == best)
+                    .map(|r| r.sid)
+                    .collect();
+                for r in available.iter().filter(|r| r.priority == best) {
                     deliver(server, r, el.clone()).await;
                 }
-                if carbons {
-                    for other in resources
-                        .iter()
-                        .filter(|o| o.carbons && !targets.iter().any(|t| t.sid == o.sid))
-                    {
-                        deliver(server, other, carbon("received", &bare, other, &el)).await;
-                    }
-                }
+                delivered(&targets, el).await;
             }
         }
         return;
@@ -213,10 +222,15 @@ async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
         "groupchat" => server.bounce(&el, cond::SERVICE_UNAVAILABLE).await,
         _ => {
             if !server.user_exists(&bare).await.unwrap_or(false) {
-                server.bounce(&el, cond::SERVICE_UNAVAILABLE).await;
-            } else if server.config().modules.is_enabled("mod_offline") {
-                offline::store(server, &bare, el).await;
-            } else {
+                return server.bounce(&el, cond::SERVICE_UNAVAILABLE).await;
+            }
+            // mod_offline (or another module) may take it; else it bounces.
+            let mut left = Some(el);
+            for module in modules.hooked(Hook::Offline) {
+                let Some(el) = left.take() else { break };
+                left = module.offline(server, &bare, el).await;
+            }
+            if let Some(el) = left {
                 server.bounce(&el, cond::SERVICE_UNAVAILABLE).await;
             }
         }
@@ -255,7 +269,7 @@ async fn route_iq(server: &Server, from: &Jid, to: &Jid, el: Element) {
         }
         return;
     }
-    if let Some(reply) = iq::user_iq(server, from, &to.to_bare(), &el).await {
+    if let Some(reply) = iq::user_iq(server, from, to, &el).await {
         server.route(to.clone(), from.clone(), reply).await;
     }
 }

@@ -28,6 +28,10 @@ struct Inner {
     hash_jobs: Arc<tokio::sync::Semaphore>,
     login_throttle: crate::login_throttle::LoginThrottle,
     fake_salt_key: tokio::sync::OnceCell<Vec<u8>>,
+    modules: crate::module::Modules,
+    /// Turns true when the modules' workers must end.
+    module_stop: tokio::sync::watch::Sender<bool>,
+    module_workers: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Server {
@@ -37,6 +41,13 @@ impl Server {
         rand::fill(&mut secret[..]);
         let metrics = Metrics::new(&config.all_host_types());
         let login_throttle = crate::login_throttle::LoginThrottle::new(config.auth.login_throttle);
+        let modules = crate::module::Modules::build(
+            &config.modules,
+            &crate::module::ModuleContext {
+                store: &store,
+                config: &config,
+            },
+        );
         Server {
             inner: Arc::new(Inner {
                 config,
@@ -53,6 +64,9 @@ impl Server {
                 )),
                 login_throttle,
                 fake_salt_key: Default::default(),
+                modules,
+                module_stop: tokio::sync::watch::Sender::new(false),
+                module_workers: Default::default(),
             }),
         }
     }
@@ -63,7 +77,51 @@ impl Server {
     /// Whether the module named `name` (MongooseIM's name, e.g. `mod_roster`) is loaded.
     /// The one string lookup of modules: the command layer declares what it needs with it.
     pub fn has_module(&self, name: &str) -> bool {
-        self.inner.config.modules.is_enabled(name)
+        self.inner.modules.is_loaded(name)
+    }
+    /// The loaded module of type `M` (`server.module::<Offline>()`).
+    pub fn module<M: crate::module::Module>(&self) -> Option<&M> {
+        self.inner.modules.get::<M>()
+    }
+    /// The loaded modules and what they declared.
+    pub fn modules(&self) -> &crate::module::Modules {
+        &self.inner.modules
+    }
+    /// Starts the modules' background workers on the current tokio runtime (once).
+    pub fn start_modules(&self) {
+        let mut workers = self
+            .inner
+            .module_workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !workers.is_empty() || *self.inner.module_stop.borrow() {
+            return;
+        }
+        for m in self.inner.modules.all() {
+            if let Some(task) = m
+                .clone()
+                .worker(self.clone(), self.inner.module_stop.subscribe())
+            {
+                workers.push(tokio::spawn(task));
+            }
+        }
+    }
+    /// Tells the modules' workers to end and waits for them (each gets `grace`, then it
+    /// is aborted).
+    pub async fn stop_modules(&self, grace: std::time::Duration) {
+        self.inner.module_stop.send_replace(true);
+        let workers = std::mem::take(
+            &mut *self
+                .inner
+                .module_workers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for mut w in workers {
+            if tokio::time::timeout(grace, &mut w).await.is_err() {
+                w.abort();
+            }
+        }
     }
     /// The store.
     pub fn store(&self) -> &dyn Store {

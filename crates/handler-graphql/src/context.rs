@@ -190,7 +190,7 @@ impl Ctx {
         let missing: Vec<&str> = modules
             .iter()
             .copied()
-            .filter(|m| !self.server.config().modules.is_enabled(m))
+            .filter(|m| !self.server.has_module(m))
             .collect();
         if missing.is_empty() {
             Ok(())

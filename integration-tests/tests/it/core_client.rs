@@ -131,6 +131,24 @@ impl Harness {
         }
     }
 
+    /// With the given TOML config read with another module registry (a test module).
+    pub async fn with_modules(
+        toml_text: &str,
+        registry: &[meerkat_core::module::ModuleDescriptor],
+    ) -> Harness {
+        let root: toml::Table = toml_text.parse().expect("test config is valid TOML");
+        let mut diag = Diagnostics::default();
+        let cfg = ServerConfig::read_with_modules(&root, registry, &mut diag);
+        assert!(diag.is_ok(), "test config rejected: {diag:?}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).await.expect("store opens");
+        Harness {
+            server: Server::new(cfg, Arc::new(store)),
+            config: toml_text.to_owned(),
+            dir,
+        }
+    }
+
     /// A new server process over the same data directory (sessions are gone, stored data
     /// stays). The old server must have no sessions left.
     pub async fn restart(self) -> Harness {

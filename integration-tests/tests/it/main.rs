@@ -8,6 +8,7 @@ mod config_errors;
 mod core_auth;
 mod core_client;
 mod core_im;
+mod core_modules;
 mod core_roster;
 mod core_services;
 mod graphql;

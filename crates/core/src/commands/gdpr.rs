@@ -1,7 +1,8 @@
 //! GDPR personal-data retrieval (MongooseIM's `gdpr` category, `gdpr_api`): everything
 //! stored for a user, written as a ZIP of CSV files, one per data group, with
-//! MongooseIM's file names and columns. As in MongooseIM, a group's file is written only
-//! when its module is enabled and it has entries:
+//! MongooseIM's file names and columns, each from its module's
+//! [`Hook::PersonalData`] hook. As in MongooseIM, a group's file is written only when
+//! its module is enabled and it has entries:
 //!
 //! | file          | module      | columns                                                  |
 //! |---------------|-------------|----------------------------------------------------------|
@@ -17,15 +18,12 @@ mod zip;
 
 use super::{CommandError, CommandResult};
 use crate::Server;
+use crate::module::{Hook, PersonalData};
 use meerkat_xmpp::BareJid;
 use std::path::{Path, PathBuf};
 
 /// One data group: file stem, column names, rows.
-struct Group {
-    name: &'static str,
-    columns: &'static [&'static str],
-    rows: Vec<Vec<String>>,
-}
+type Group = PersonalData;
 
 /// RFC 4180 CSV with `\n` line ends, quoting as `erl_csv` does (fields holding a comma,
 /// a quote, CR or LF are quoted, quotes doubled).
@@ -53,92 +51,11 @@ fn csv(columns: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Every loaded module's data about `user`, in hook order.
 async fn collect(server: &Server, user: &BareJid) -> CommandResult<Vec<Group>> {
-    let owner = user.as_str();
-    let modules = &server.config().modules;
-    let store = server.store();
     let mut groups = Vec::new();
-    if modules.is_enabled("mod_roster") {
-        let rows = store
-            .roster_get(owner)
-            .await?
-            .into_iter()
-            .map(|i| {
-                vec![
-                    i.contact,
-                    i.name.unwrap_or_default(),
-                    i.subscription.as_str().to_owned(),
-                    i.ask.as_str().to_owned(),
-                    i.groups.join(", "),
-                    String::new(),
-                    String::new(),
-                ]
-            })
-            .collect();
-        groups.push(Group {
-            name: "roster",
-            columns: &[
-                "jid",
-                "name",
-                "subscription",
-                "ask",
-                "groups",
-                "askmessage",
-                "xs",
-            ],
-            rows,
-        });
-    }
-    if modules.is_enabled("mod_vcard") {
-        let rows = store
-            .vcard_get(owner)
-            .await?
-            .map(|xml| vec![owner.to_owned(), xml])
-            .into_iter()
-            .collect();
-        groups.push(Group {
-            name: "vcard",
-            columns: &["jid", "vcard"],
-            rows,
-        });
-    }
-    if modules.is_enabled("mod_private") {
-        let rows = store
-            .private_list(owner)
-            .await?
-            .into_iter()
-            .map(|(ns, xml)| vec![ns, xml])
-            .collect();
-        groups.push(Group {
-            name: "private",
-            columns: &["ns", "xml"],
-            rows,
-        });
-    }
-    if modules.is_enabled("mod_offline") {
-        let now = crate::util::now_us();
-        let rows = store
-            .offline_peek(owner)
-            .await?
-            .into_iter()
-            .filter(|m| m.expire_us.is_none_or(|e| e >= now))
-            .map(|m| {
-                let to = meerkat_xmpp::Jid::new(&m.to)
-                    .map(|j| j.to_bare().to_string())
-                    .unwrap_or(m.to);
-                vec![
-                    crate::util::timestamp_secs(m.timestamp_us.div_euclid(1_000_000)),
-                    m.from,
-                    to,
-                    m.packet,
-                ]
-            })
-            .collect();
-        groups.push(Group {
-            name: "offline",
-            columns: &["timestamp", "from", "to", "packet"],
-            rows,
-        });
+    for m in server.modules().hooked(Hook::PersonalData) {
+        groups.extend(m.personal_data(server, user).await?);
     }
     Ok(groups)
 }

@@ -7,9 +7,10 @@ pub mod known;
 mod reader;
 mod server;
 
+pub use crate::module::ModuleSet;
 pub use diag::{Diagnostics, Problem, index, join};
 pub use reader::{FromToml, Limit, Positive, PositiveLimit, Section, type_name};
 pub use server::{
-    AnonymousProtocol, AuthConfig, AuthTokenSettings, BoshSettings, GeneralConfig,
-    InstrumentationConfig, LogLevel, ModuleSet, PasswordFormat, SaslMechanism, ServerConfig,
+    AnonymousProtocol, AuthConfig, BoshSettings, GeneralConfig, InstrumentationConfig, LogLevel,
+    PasswordFormat, SaslMechanism, ServerConfig,
 };

@@ -6,7 +6,7 @@
 use super::diag::Diagnostics;
 use super::known;
 use super::reader::{FromToml, Limit, Positive, PositiveLimit, Section, type_name};
-use std::collections::BTreeMap;
+use crate::module::{ModuleDescriptor, ModuleSet};
 use std::time::Duration;
 use toml::{Table, Value};
 
@@ -181,60 +181,6 @@ pub struct BoshSettings {
     pub host_types: Option<Vec<String>>,
 }
 
-/// Enabled modules and the options meerkat acts on.
-#[derive(Clone, Debug, Default)]
-pub struct ModuleSet {
-    enabled: BTreeMap<String, Table>,
-    /// mod_roster `versioning`.
-    pub roster_versioning: bool,
-    /// mod_ping: send pings every this often (`None` = don't).
-    pub ping_interval: Option<Duration>,
-    /// mod_offline `access_max_user_messages`: the access rule giving the most messages
-    /// held per user (`None`: MongooseIM's default, `max_user_offline_messages`).
-    pub offline_access_rule: Option<String>,
-    /// mod_vcard: the search service host pattern (`vjud.@HOST@`).
-    pub vcard_search_host: Option<String>,
-    /// mod_auth_token: token validity periods.
-    pub auth_token: AuthTokenSettings,
-}
-
-/// `[modules.mod_auth_token]` options.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AuthTokenSettings {
-    /// `validity_period.access` (default 1 hour).
-    pub access_validity: Duration,
-    /// `validity_period.refresh` (default 25 days).
-    pub refresh_validity: Duration,
-}
-
-impl Default for AuthTokenSettings {
-    fn default() -> Self {
-        AuthTokenSettings {
-            access_validity: Duration::from_secs(3600),
-            refresh_validity: Duration::from_secs(25 * 24 * 3600),
-        }
-    }
-}
-
-impl ModuleSet {
-    /// Whether a module is configured (and implemented).
-    pub fn is_enabled(&self, module: &str) -> bool {
-        self.enabled.contains_key(module)
-    }
-    /// The names of the enabled modules.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.enabled.keys().map(String::as_str)
-    }
-    /// A module's raw options (for display by the server API).
-    pub fn options(&self, module: &str) -> Option<&Table> {
-        self.enabled.get(module)
-    }
-    /// Enables a module programmatically (tests, embedded default).
-    pub fn enable(&mut self, module: &str) {
-        self.enabled.entry(module.to_owned()).or_default();
-    }
-}
-
 /// `[instrumentation]`.
 #[derive(Clone, Debug)]
 pub struct InstrumentationConfig {
@@ -261,60 +207,24 @@ pub struct ServerConfig {
     pub access: crate::access::AccessConfig,
 }
 
-/// Modules meerkat implements, with the MongooseIM options each one accepts. Options
-/// listed here but not read by [`read_module`] are accepted with a warning.
-const IMPLEMENTED_MODULES: &[(&str, &[&str])] = &[
-    (
-        "mod_roster",
-        &["iqdisc", "versioning", "store_current_id", "backend"],
-    ),
-    ("mod_presence", &[]),
-    (
-        "mod_offline",
-        &[
-            "access_max_user_messages",
-            "store_groupchat_messages",
-            "backend",
-        ],
-    ),
-    (
-        "mod_disco",
-        &[
-            "iqdisc",
-            "extra_domains",
-            "server_info",
-            "users_can_see_hidden_services",
-        ],
-    ),
-    (
-        "mod_ping",
-        &[
-            "iqdisc",
-            "send_pings",
-            "ping_interval",
-            "timeout_action",
-            "ping_req_timeout",
-        ],
-    ),
-    (
-        "mod_vcard",
-        &["iqdisc", "host", "search", "backend", "matches", "ldap"],
-    ),
-    ("mod_private", &["iqdisc", "backend"]),
-    ("mod_last", &["iqdisc", "backend"]),
-    ("mod_carboncopy", &["iqdisc"]),
-    ("mod_auth_token", &["iqdisc", "backend", "validity_period"]),
-];
-
 impl ServerConfig {
     /// Reads every section of `root` except `listen`, recording problems in `diag`.
     /// Returns a config even when there were errors (with defaults in their place), so
     /// that later passes can still report their own problems.
     pub fn read(root: &Table, diag: &mut Diagnostics) -> ServerConfig {
+        ServerConfig::read_with_modules(root, crate::modules::BUILTIN, diag)
+    }
+
+    /// [`ServerConfig::read`] with another module registry (a test adds its own module).
+    pub fn read_with_modules(
+        root: &Table,
+        registry: &[ModuleDescriptor],
+        diag: &mut Diagnostics,
+    ) -> ServerConfig {
         let mut top = Section::new("", root);
         let general = read_general(top.table_opt("general", diag), diag);
         let auth = read_auth(top.table_opt("auth", diag), diag);
-        let (modules, mod_bosh) = read_modules(top.table_opt("modules", diag), diag);
+        let (modules, mod_bosh) = read_modules(top.table_opt("modules", diag), registry, diag);
         let service_bosh = read_services(top.table_opt("services", diag), diag);
         let instrumentation = read_instrumentation(top.table_opt("instrumentation", diag), diag);
         let bosh = service_bosh.or(mod_bosh);
@@ -705,6 +615,7 @@ fn read_bosh(mut s: Section<'_>, with_host_types: bool, diag: &mut Diagnostics) 
 
 fn read_modules(
     section: Option<Section<'_>>,
+    registry: &[ModuleDescriptor],
     diag: &mut Diagnostics,
 ) -> (ModuleSet, Option<BoshSettings>) {
     let mut set = ModuleSet::default();
@@ -728,9 +639,13 @@ fn read_modules(
         };
         if name == "mod_bosh" {
             bosh = Some(read_bosh(Section::new(path, table), false, diag));
-        } else if let Some((_, opts)) = IMPLEMENTED_MODULES.iter().find(|(m, _)| *m == name) {
-            read_module(&mut set, &name, opts, Section::new(path, table), diag);
-            set.enabled.insert(name.clone(), table.clone());
+        } else if set.read_one(
+            registry,
+            &name,
+            Section::new(path.clone(), table),
+            table,
+            diag,
+        ) {
         } else if known::MODULES.contains(&name.as_str()) {
             diag.warn(
                 path,
@@ -741,76 +656,6 @@ fn read_modules(
         }
     }
     (set, bosh)
-}
-
-fn read_module(
-    set: &mut ModuleSet,
-    name: &str,
-    known_opts: &[&str],
-    mut s: Section<'_>,
-    diag: &mut Diagnostics,
-) {
-    match name {
-        "mod_roster" => set.roster_versioning = s.get_or("versioning", false, diag),
-        "mod_ping" => {
-            let send = s.get_or("send_pings", false, diag);
-            let every = s.get_or("ping_interval", Positive(60), diag);
-            set.ping_interval = send.then(|| Duration::from_secs(every.0));
-        }
-        "mod_vcard" => {
-            set.vcard_search_host = Some(s.get_or("host", "vjud.@HOST@".to_owned(), diag))
-        }
-        "mod_auth_token" => set.auth_token = read_auth_token(&mut s, diag),
-        "mod_offline" => set.offline_access_rule = s.opt("access_max_user_messages", diag),
-        _ => {}
-    }
-    for (key, _) in s.remaining().collect::<Vec<_>>() {
-        if known_opts.contains(&key) {
-            diag.warn(
-                s.key_path(key),
-                "MongooseIM option not implemented by meerkat; ignored",
-            );
-        } else {
-            diag.error(s.key_path(key), "unknown option");
-        }
-    }
-}
-
-/// `mod_auth_token.validity_period.{access,refresh} = {value = N, unit = "..."}`.
-fn read_auth_token(s: &mut Section<'_>, diag: &mut Diagnostics) -> AuthTokenSettings {
-    let mut settings = AuthTokenSettings::default();
-    if let Some(mut periods) = s.table_opt("validity_period", diag) {
-        for (key, slot) in [
-            ("access", &mut settings.access_validity),
-            ("refresh", &mut settings.refresh_validity),
-        ] {
-            let Some(mut p) = periods.table_opt(key, diag) else {
-                continue;
-            };
-            let value: Option<u64> = p.req("value", diag);
-            let unit: Option<String> = p.req("unit", diag);
-            let factor = match unit.as_deref() {
-                Some("days") => Some(24 * 3600),
-                Some("hours") => Some(3600),
-                Some("minutes") => Some(60),
-                Some("seconds") => Some(1),
-                Some(other) => {
-                    diag.error(
-                        p.key_path("unit"),
-                        format!("expected days, hours, minutes or seconds, found \"{other}\""),
-                    );
-                    None
-                }
-                None => None,
-            };
-            if let (Some(v), Some(f)) = (value, factor) {
-                *slot = Duration::from_secs(v.saturating_mul(f));
-            }
-            p.finish(diag);
-        }
-        periods.finish(diag);
-    }
-    settings
 }
 
 fn read_services(section: Option<Section<'_>>, diag: &mut Diagnostics) -> Option<BoshSettings> {
@@ -971,13 +816,13 @@ mod tests {
             "[general]\nhosts=[\"h\"]\n[modules.mod_auth_token]\nvalidity_period.access = {value = 13, unit = \"minutes\"}\n",
         );
         assert!(d.is_ok(), "{d}");
-        assert!(c.modules.is_enabled("mod_auth_token"));
+        let settings = c
+            .modules
+            .config::<crate::modules::auth_token::AuthToken>()
+            .expect("mod_auth_token configured");
+        assert_eq!(settings.access_validity, Duration::from_secs(13 * 60));
         assert_eq!(
-            c.modules.auth_token.access_validity,
-            Duration::from_secs(13 * 60)
-        );
-        assert_eq!(
-            c.modules.auth_token.refresh_validity,
+            settings.refresh_validity,
             Duration::from_secs(25 * 24 * 3600)
         );
         let (_, d) = read(

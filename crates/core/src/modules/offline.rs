@@ -7,8 +7,12 @@
 //! message that cannot be parsed at delivery is kept in storage and logged, never deleted.
 
 use crate::Server;
-use crate::store::OfflineMessage;
+use crate::config::{Diagnostics, Section};
+use crate::module::{Hook, IqScope, Module, ModuleContext, ModuleSpec, PersonalData, Registrar};
+use crate::router::BoxFuture;
+use crate::store::{OfflineMessage, StoreError};
 use crate::util::{now_us, timestamp_us};
+use meerkat_xmpp::FullJid;
 use meerkat_xmpp::stanza::cond;
 use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 
@@ -162,4 +166,88 @@ pub async fn take(server: &Server, user: &BareJid) -> Vec<Element> {
         tracing::error!(error = %e, "offline remove failed");
     }
     out
+}
+
+/// The loaded mod_offline.
+#[derive(Debug)]
+pub struct Offline {
+    /// `access_max_user_messages`: the access rule giving the most messages held per
+    /// user (`None`: MongooseIM's default, `max_user_offline_messages`).
+    pub access_rule: Option<String>,
+}
+
+impl ModuleSpec for Offline {
+    const NAME: &'static str = "mod_offline";
+    const IGNORED_OPTIONS: &'static [&'static str] = &["store_groupchat_messages", "backend"];
+    type Config = Option<String>;
+    fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> Self::Config {
+        s.opt("access_max_user_messages", diag)
+    }
+    fn build(config: &Self::Config, _cx: &ModuleContext) -> Self {
+        Offline {
+            access_rule: config.clone(),
+        }
+    }
+}
+
+impl Module for Offline {
+    fn register(&self, r: &mut Registrar) {
+        r.disco_feature(IqScope::Server, "msgoffline");
+        r.hook(Hook::Offline, 50);
+        r.hook(Hook::UserAvailable, 50);
+        r.hook(Hook::PersonalData, 40);
+    }
+
+    fn offline<'a>(
+        &'a self,
+        server: &'a Server,
+        user: &'a BareJid,
+        el: Element,
+    ) -> BoxFuture<'a, Option<Element>> {
+        Box::pin(async move {
+            store(server, user, el).await;
+            None
+        })
+    }
+
+    fn user_available<'a>(
+        &'a self,
+        server: &'a Server,
+        jid: &'a FullJid,
+    ) -> BoxFuture<'a, Vec<Element>> {
+        Box::pin(async move { take(server, &jid.to_bare()).await })
+    }
+
+    fn personal_data<'a>(
+        &'a self,
+        server: &'a Server,
+        user: &'a BareJid,
+    ) -> BoxFuture<'a, Result<Vec<PersonalData>, StoreError>> {
+        Box::pin(async move {
+            let now = now_us();
+            let rows = server
+                .store()
+                .offline_peek(user.as_str())
+                .await?
+                .into_iter()
+                .filter(|m| m.expire_us.is_none_or(|e| e >= now))
+                .map(|m| {
+                    let to = meerkat_xmpp::Jid::new(&m.to)
+                        .map(|j| j.to_bare().to_string())
+                        .unwrap_or(m.to);
+                    vec![
+                        crate::util::timestamp_secs(m.timestamp_us.div_euclid(1_000_000)),
+                        m.from,
+                        to,
+                        m.packet,
+                    ]
+                })
+                .collect();
+            Ok(vec![PersonalData {
+                name: "offline",
+                columns: &["timestamp", "from", "to", "packet"],
+                rows,
+            }])
+        })
+    }
 }

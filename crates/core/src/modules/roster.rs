@@ -1,9 +1,18 @@
-//! Rosters (RFC 6121 section 2): get with versioning, set, remove, pushes.
+//! mod_roster, rosters (RFC 6121 section 2): get with versioning, set, remove, pushes.
+//! A session's roster get and set are answered here; subscriptions are the core's
+//! presence state machine ([`crate::presence`]), which keeps rosters only while this
+//! module is loaded.
 
 use crate::Server;
+use crate::config::{Diagnostics, Section};
+use crate::module::{
+    Hook, IqScope, Module, ModuleContext, ModuleSpec, PersonalData, Registrar, SessionIq,
+    StreamStage,
+};
+use crate::router::BoxFuture;
 use crate::sm::Routed;
 use crate::store::{Ask, RosterItem, StoreError, Subscription};
-use meerkat_xmpp::stanza::cond;
+use meerkat_xmpp::stanza::{ErrorType, cond, error_reply, iq_result};
 use meerkat_xmpp::{BareJid, Element, ns};
 
 /// An item the user sees: items that exist only as a pending inbound subscription request
@@ -32,8 +41,7 @@ pub fn item_element(item: &RosterItem) -> Element {
 impl Server {
     /// Whether roster versioning is advertised and used.
     pub fn roster_versioning(&self) -> bool {
-        let m = &self.config().modules;
-        m.is_enabled("mod_roster") && m.roster_versioning
+        self.module::<Roster>().is_some_and(|r| r.versioning)
     }
 
     /// Sends a roster push for `item` to every session of `user` (each sends it on only if
@@ -189,4 +197,107 @@ pub async fn set(server: &Server, user: &BareJid, query: &Element) -> Result<(),
         return Ok(());
     }
     server.put_roster_item(user, &new).await.map_err(store_err)
+}
+
+/// The loaded mod_roster.
+#[derive(Debug)]
+pub struct Roster {
+    /// Roster versioning (XEP-0237), `versioning`.
+    pub versioning: bool,
+}
+
+/// Set in a session's [`crate::module::SessionExt`] once its client asked for the roster: only such
+/// sessions get roster pushes (RFC 6121 2.1.6).
+pub struct RosterRequested;
+
+impl ModuleSpec for Roster {
+    const NAME: &'static str = "mod_roster";
+    const IGNORED_OPTIONS: &'static [&'static str] = &["iqdisc", "store_current_id", "backend"];
+    type Config = bool;
+    fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> Self::Config {
+        s.get_or("versioning", false, diag)
+    }
+    fn build(config: &Self::Config, _cx: &ModuleContext) -> Self {
+        Roster {
+            versioning: *config,
+        }
+    }
+}
+
+impl Module for Roster {
+    fn register(&self, r: &mut Registrar) {
+        r.session_iq(ns::ROSTER, "query");
+        r.disco_feature(IqScope::Server, ns::ROSTER);
+        if self.versioning {
+            r.disco_feature(IqScope::Server, ns::ROSTERVER);
+            r.stream_feature(StreamStage::Bind, Element::new("ver", ns::ROSTERVER));
+        }
+        r.hook(Hook::PersonalData, 10);
+    }
+
+    fn handle_session_iq<'a>(&'a self, req: SessionIq<'a>) -> BoxFuture<'a, Option<Element>> {
+        Box::pin(async move {
+            let user = req.jid.to_bare();
+            let el = req.iq;
+            let query = req.payload;
+            let reply = if !req.set {
+                let ver = query.attr("ver");
+                let reply = match get(req.server, &user, ver).await {
+                    Ok(Some(q)) => iq_result(el).with_child(q),
+                    Ok(None) => iq_result(el),
+                    Err(e) => {
+                        tracing::error!(error = %e, "roster get failed");
+                        error_reply(el, ErrorType::Wait, cond::INTERNAL_SERVER_ERROR, None)
+                    }
+                };
+                req.ext.insert(RosterRequested);
+                reply
+            } else {
+                match set(req.server, &user, query).await {
+                    Ok(()) => iq_result(el),
+                    Err(c) => error_reply(el, ErrorType::default_for(c), c, None),
+                }
+            };
+            Some(reply)
+        })
+    }
+
+    fn personal_data<'a>(
+        &'a self,
+        server: &'a Server,
+        user: &'a BareJid,
+    ) -> BoxFuture<'a, Result<Vec<PersonalData>, StoreError>> {
+        Box::pin(async move {
+            let rows = server
+                .store()
+                .roster_get(user.as_str())
+                .await?
+                .into_iter()
+                .map(|i| {
+                    vec![
+                        i.contact,
+                        i.name.unwrap_or_default(),
+                        i.subscription.as_str().to_owned(),
+                        i.ask.as_str().to_owned(),
+                        i.groups.join(", "),
+                        String::new(),
+                        String::new(),
+                    ]
+                })
+                .collect();
+            Ok(vec![PersonalData {
+                name: "roster",
+                columns: &[
+                    "jid",
+                    "name",
+                    "subscription",
+                    "ask",
+                    "groups",
+                    "askmessage",
+                    "xs",
+                ],
+                rows,
+            }])
+        })
+    }
 }
