@@ -2,7 +2,7 @@
 //! existence, import from CSV. Messages follow MongooseIM's `mongoose_account_api`;
 //! unlike MongooseIM, messages never repeat the password that was checked.
 
-use super::{CommandError, CommandResult, existing_user, local_domain, local_user};
+use super::{CommandError, CommandResult, ErrorKind, existing_user, local_domain, local_user};
 use crate::util::hex;
 use crate::{AccountError, Server};
 use meerkat_xmpp::BareJid;
@@ -10,20 +10,22 @@ use meerkat_xmpp::BareJid;
 fn register_error(jid: &str, e: AccountError) -> CommandError {
     match e {
         AccountError::AlreadyExists(_) => {
-            CommandError::new("user_exists", format!("User {jid} already registered"))
+            CommandError::denied("user_exists", format!("User {jid} already registered"))
         }
         AccountError::InvalidJid(_) => {
-            CommandError::new("invalid_jid", format!("Invalid JID {jid}"))
+            CommandError::bad_request("invalid_jid", format!("Invalid JID {jid}"))
         }
         AccountError::UnknownDomain(d) => {
-            CommandError::new("domain_not_found", "Domain does not exist").with("domain", d)
+            CommandError::not_found("domain_not_found", "Domain does not exist").with("domain", d)
         }
-        AccountError::EmptyPassword => CommandError::new("empty_password", "Empty password"),
-        AccountError::LimitReached(d) => CommandError::new(
+        AccountError::EmptyPassword => {
+            CommandError::bad_request("empty_password", "Empty password")
+        }
+        AccountError::LimitReached(d) => CommandError::denied(
             "limit_per_domain_exceeded",
             format!("User limit has been exceeded for domain {d}"),
         ),
-        AccountError::NotFound(_) => CommandError::new(
+        AccountError::NotFound(_) => CommandError::denied(
             "not_allowed",
             "User does not exist or you are not authorized properly",
         ),
@@ -87,7 +89,7 @@ pub async fn register_user(
 pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<(String, String)> {
     let user = local_user(server, jid)?;
     server.remove_user(&user).await.map_err(|e| match e {
-        AccountError::NotFound(_) => CommandError::new(
+        AccountError::NotFound(_) => CommandError::denied(
             "not_allowed",
             "User does not exist or you are not authorized properly",
         )
@@ -168,16 +170,17 @@ pub async fn check_password_hash(
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
     let Some(plain) = stored.and_then(|p| p.plain) else {
-        return Err(
-            CommandError::new("wrong_user", "User does not exist or using SCRAM password")
-                .with("jid", user.as_str()),
-        );
+        return Err(CommandError::denied(
+            "wrong_user",
+            "User does not exist or using SCRAM password",
+        )
+        .with("jid", user.as_str()));
     };
     let computed = match method {
         "md5" => hex(&md5_digest(plain.as_bytes())),
         "sha" => hex(&sha1_digest(plain.as_bytes())),
         other => {
-            return Err(CommandError::new(
+            return Err(CommandError::bad_request(
                 "wrong_method",
                 format!("Given hash method `{other}` is not supported. Try `md5` or `sha`"),
             ));
@@ -298,10 +301,19 @@ pub async fn import_users(
 
 fn import_refusal(path: &str, e: super::confined::Refusal) -> CommandError {
     use super::confined::Refusal as R;
-    let (code, message) = match &e {
-        R::NotFound => ("file_not_found", "File not found".to_owned()),
-        R::TooLarge(_) => ("file_too_large", format!("File {path} is {e}")),
+    let (kind, code, message) = match &e {
+        R::NotFound => (
+            ErrorKind::NotFound,
+            "file_not_found",
+            "File not found".to_owned(),
+        ),
+        R::TooLarge(_) => (
+            ErrorKind::BadRequest,
+            "file_too_large",
+            format!("File {path} is {e}"),
+        ),
         R::NotRelative | R::Outside | R::NotRegular => (
+            ErrorKind::Denied,
             "file_not_allowed",
             format!(
                 "File {path} cannot be imported: {e}; name a regular file inside [general] import_dir"
@@ -312,7 +324,7 @@ fn import_refusal(path: &str, e: super::confined::Refusal) -> CommandError {
         }
     };
     tracing::info!(path, reason = %e, "import file refused");
-    CommandError::new(code, message).with("filename", path)
+    CommandError::new(kind, code, message).with("filename", path)
 }
 
 /// Splits one CSV line (fields optionally double-quoted, `""` for a quote).

@@ -90,7 +90,6 @@ impl LastAdminQuery {
     /// Get the user's last status and timestamp
     async fn get_last(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<LastActivity>> {
         ctx.guard("LastAdminQuery.getLast", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_last"])?;
         get(ctx, user.as_str()).await
     }
 
@@ -101,7 +100,6 @@ impl LastAdminQuery {
         timestamp: Option<DateTime>,
     ) -> FieldResult<Option<i32>> {
         ctx.guard("LastAdminQuery.countActiveUsers", &[("domain", &domain)])?;
-        ctx.needs_modules(&["mod_last"])?;
         let n =
             last::count_active_users(&ctx.server, domain.as_str(), timestamp.as_ref().map(secs))
                 .await
@@ -119,7 +117,6 @@ impl LastAdminQuery {
     ) -> FieldResult<Option<Vec<OldUser>>> {
         let d = domain.as_ref().map(DomainName::as_str);
         ctx.guard("LastAdminQuery.listOldUsers", &[("domain", &domain)])?;
-        ctx.needs_modules(&["mod_last"])?;
         let list = last::list_old_users(&ctx.server, d, secs(&timestamp))
             .await
             .map_err(|e| with_context(e, d.map(|d| ("domain", d)).as_slice()))
@@ -141,7 +138,6 @@ impl LastAdminMutation {
         status: String,
     ) -> FieldResult<Option<LastActivity>> {
         ctx.guard("LastAdminMutation.setLast", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_last"])?;
         set(ctx, user.as_str(), timestamp, &status).await
     }
 
@@ -155,7 +151,6 @@ impl LastAdminMutation {
     ) -> FieldResult<Option<Vec<OldUser>>> {
         let d = domain.as_ref().map(DomainName::as_str);
         ctx.guard("LastAdminMutation.removeOldUsers", &[("domain", &domain)])?;
-        ctx.needs_modules(&["mod_last"])?;
         let list = last::remove_old_users(&ctx.server, d, secs(&timestamp))
             .await
             .map_err(|e| with_context(e, d.map(|d| ("domain", d)).as_slice()))
