@@ -54,19 +54,38 @@ pub async fn list_users(
         .collect())
 }
 
+/// What an account change did: the account and MongooseIM's message for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The account registered, removed, banned or given a new password.
+    pub jid: BareJid,
+    /// MongooseIM's message, e.g. "User alice@localhost successfully registered".
+    pub message: String,
+}
+
+/// The answer of a check (password, password hash, account existence) with MongooseIM's
+/// message for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// Whether the password is correct / the account exists.
+    pub ok: bool,
+    /// MongooseIM's message, e.g. "Password for user alice@localhost is correct".
+    pub message: String,
+}
+
 /// Number of users of a domain.
 pub async fn count_users(server: &Server, domain: &str) -> CommandResult<u64> {
     let domain = local_domain(server, domain)?;
     Ok(server.store().count_users(&domain).await?)
 }
 
-/// Registers `username@domain` (a generated name when `None`); returns (JID, message).
+/// Registers `username@domain` (a generated name when `None`).
 pub async fn register_user(
     server: &Server,
     domain: &str,
     username: Option<&str>,
     password: &str,
-) -> CommandResult<(String, String)> {
+) -> CommandResult<AccountChange> {
     let domain = local_domain(server, domain)?;
     let username = match username {
         Some(u) => u.to_owned(),
@@ -79,14 +98,14 @@ pub async fn register_user(
         .register_user(&jid, password)
         .await
         .map_err(|e| register_error(jid.as_str(), e))?;
-    Ok((
-        jid.to_string(),
-        format!("User {jid} successfully registered"),
-    ))
+    Ok(AccountChange {
+        message: format!("User {jid} successfully registered"),
+        jid,
+    })
 }
 
 /// Removes an account and everything stored for it.
-pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<(String, String)> {
+pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<AccountChange> {
     let user = local_user(server, jid)?;
     server.remove_user(&user).await.map_err(|e| match e {
         AccountError::NotFound(_) => CommandError::denied(
@@ -96,14 +115,14 @@ pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<(String, S
         .with("jid", user.as_str()),
         other => register_error(user.as_str(), other),
     })?;
-    Ok((
-        user.to_string(),
-        format!("User {user} successfully unregistered"),
-    ))
+    Ok(AccountChange {
+        message: format!("User {user} successfully unregistered"),
+        jid: user,
+    })
 }
 
 /// Kicks the user's sessions and sets a random password.
-pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult<(String, String)> {
+pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult<AccountChange> {
     let user = existing_user(server, jid).await?;
     super_kick(server, &user, reason);
     let password = format!(
@@ -115,10 +134,10 @@ pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult
         .set_password(&user, &password)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
-    Ok((
-        user.to_string(),
-        format!("User {user} successfully banned with reason: {reason}"),
-    ))
+    Ok(AccountChange {
+        message: format!("User {user} successfully banned with reason: {reason}"),
+        jid: user,
+    })
 }
 
 fn super_kick(server: &Server, user: &BareJid, reason: &str) {
@@ -132,28 +151,30 @@ pub async fn change_password(
     server: &Server,
     jid: &str,
     password: &str,
-) -> CommandResult<(String, String)> {
+) -> CommandResult<AccountChange> {
     let user = local_user(server, jid)?;
     server
         .set_password(&user, password)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
-    Ok((user.to_string(), "Password changed".into()))
+    Ok(AccountChange {
+        jid: user,
+        message: "Password changed".into(),
+    })
 }
 
-/// Whether the password is correct: (correct, message).
-pub async fn check_password(
-    server: &Server,
-    jid: &str,
-    password: &str,
-) -> CommandResult<(bool, String)> {
+/// Whether the password is correct.
+pub async fn check_password(server: &Server, jid: &str, password: &str) -> CommandResult<Verdict> {
     let user = existing_user(server, jid).await?;
     let ok = server
         .check_password(&user, password)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
     let verdict = if ok { "correct" } else { "incorrect" };
-    Ok((ok, format!("Password for user {user} is {verdict}")))
+    Ok(Verdict {
+        ok,
+        message: format!("Password for user {user} is {verdict}"),
+    })
 }
 
 /// Checks a hex MD5 or SHA-1 hash of a plaintext-stored password (MongooseIM's
@@ -163,7 +184,7 @@ pub async fn check_password_hash(
     jid: &str,
     hash: &str,
     method: &str,
-) -> CommandResult<(bool, String)> {
+) -> CommandResult<Verdict> {
     let user = local_user(server, jid)?;
     let stored = server
         .stored_password(&user)
@@ -187,14 +208,14 @@ pub async fn check_password_hash(
         }
     };
     let ok = computed.eq_ignore_ascii_case(hash.trim());
-    Ok((
+    Ok(Verdict {
         ok,
-        if ok {
+        message: if ok {
             "Password hash is correct".into()
         } else {
             "Password hash is incorrect".into()
         },
-    ))
+    })
 }
 
 fn sha1_digest(data: &[u8]) -> Vec<u8> {
@@ -207,21 +228,21 @@ fn md5_digest(data: &[u8]) -> Vec<u8> {
     md5::Md5::digest(data).to_vec()
 }
 
-/// Whether the account exists: (exists, message).
-pub async fn check_user(server: &Server, jid: &str) -> CommandResult<(bool, String)> {
+/// Whether the account exists.
+pub async fn check_user(server: &Server, jid: &str) -> CommandResult<Verdict> {
     let user = local_user(server, jid)?;
     let exists = server
         .user_exists(&user)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
-    Ok((
-        exists,
-        if exists {
+    Ok(Verdict {
+        ok: exists,
+        message: if exists {
             format!("User {user} exists")
         } else {
             format!("User {user} does not exist")
         },
-    ))
+    })
 }
 
 /// Outcome of [`import_users`], grouped as MongooseIM's `ImportPayload`.

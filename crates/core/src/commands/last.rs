@@ -11,6 +11,15 @@ use crate::Server;
 use crate::store::LastActivity;
 use meerkat_xmpp::{BareJid, Jid};
 
+/// A user's last activity record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserLast {
+    /// Bare JID.
+    pub user: BareJid,
+    /// The record: Unix seconds and status text.
+    pub last: LastActivity,
+}
+
 /// A user with no activity since the asked time: its JID and last recorded activity
 /// (Unix seconds), `None` when it never had any.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,11 +50,11 @@ fn domain(server: &Server, domain: &str) -> CommandResult<String> {
 }
 
 /// The user's last activity record (`last_not_found` when there is none).
-pub async fn get_last(server: &Server, user: &str) -> CommandResult<(BareJid, LastActivity)> {
+pub async fn get_last(server: &Server, user: &str) -> CommandResult<UserLast> {
     super::require_modules(server, &["mod_last"])?;
     let user = existing(server, user).await?;
     match server.store().last_get(user.as_str()).await? {
-        Some(last) => Ok((user, last)),
+        Some(last) => Ok(UserLast { user, last }),
         None => Err(CommandError::not_found(
             "last_not_found",
             "Given user's last info not found",
@@ -57,11 +66,7 @@ pub async fn get_last(server: &Server, user: &str) -> CommandResult<(BareJid, La
 /// rules for users, another user's only when `asker` is subscribed to that user's
 /// presence (subscription `from` or `both` on the user's roster). Anything else is
 /// `not_allowed`, whether the user exists or not.
-pub async fn get_last_as(
-    server: &Server,
-    asker: &BareJid,
-    user: &str,
-) -> CommandResult<(BareJid, LastActivity)> {
+pub async fn get_last_as(server: &Server, asker: &BareJid, user: &str) -> CommandResult<UserLast> {
     super::require_modules(server, &["mod_last"])?;
     let target = Jid::new(user)
         .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", user))?
@@ -95,7 +100,7 @@ pub async fn set_last(
     user: &str,
     timestamp: Option<i64>,
     status: &str,
-) -> CommandResult<(BareJid, LastActivity)> {
+) -> CommandResult<UserLast> {
     super::require_modules(server, &["mod_last"])?;
     let user = existing(server, user).await?;
     let last = LastActivity {
@@ -103,7 +108,7 @@ pub async fn set_last(
         status: status.to_owned(),
     };
     server.store().last_set(user.as_str(), &last).await?;
-    Ok((user, last))
+    Ok(UserLast { user, last })
 }
 
 /// Number of users of `domain` whose last recorded activity is after `since` (or now).

@@ -321,8 +321,17 @@ pub fn remove_node(node: &str) -> CommandResult<String> {
 pub struct ModuleInfo {
     /// e.g. `mod_roster`.
     pub name: String,
-    /// `(key, value)`, sorted by key.
-    pub options: Vec<(String, Option<String>)>,
+    /// Its options, sorted by key.
+    pub options: Vec<ModuleOption>,
+}
+
+/// One option of a configured module as MongooseIM reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleOption {
+    /// e.g. `backend`.
+    pub key: String,
+    /// Its value, when it has one.
+    pub value: Option<String>,
 }
 
 /// A host type with its modules and authentication methods.
@@ -359,7 +368,10 @@ pub fn host_types(server: &Server) -> Vec<HostTypeInfo> {
         .map(|name| ModuleInfo {
             name: name.to_owned(),
             options: if STORED_MODULES.contains(&name) {
-                vec![("backend".to_owned(), Some("rdbms".to_owned()))]
+                vec![ModuleOption {
+                    key: "backend".to_owned(),
+                    value: Some("rdbms".to_owned()),
+                }]
             } else {
                 Vec::new()
             },

@@ -6,8 +6,6 @@ use crate::context::{Ctx, IntoField};
 use crate::scalars::{DateTime, DomainName, JidScalar};
 use juniper::{FieldResult, GraphQLObject, graphql_object};
 use meerkat_core::commands::last;
-use meerkat_core::store::LastActivity as Record;
-use meerkat_xmpp::BareJid;
 
 /// The user's last activity.
 #[derive(Clone, Debug, GraphQLObject)]
@@ -23,11 +21,11 @@ pub struct LastActivity {
 
 impl LastActivity {
     /// From a command result.
-    pub fn of((user, record): (BareJid, Record)) -> LastActivity {
+    pub fn of(r: last::UserLast) -> LastActivity {
         LastActivity {
-            user: JidScalar(user.into()),
-            timestamp: DateTime::from_secs(record.timestamp),
-            status: record.status,
+            user: JidScalar(r.user.into()),
+            timestamp: DateTime::from_secs(r.last.timestamp),
+            status: r.last.status,
         }
     }
 }
