@@ -1,8 +1,9 @@
 //! The command layer: every operation the admin and user APIs offer, as plain async
 //! functions with their rules and errors, written once. GraphQL and REST (and `meerkat
-//! ctl`) are thin faces over these. Errors carry MongooseIM's error codes
-//! (`user_does_not_exist`, `domain_not_found`, ...) so both APIs can report them as
-//! MongooseIM does.
+//! ctl`) are thin faces over these. A command declares the modules it needs
+//! ([`require_modules`]) and fails with a [`CommandError`]: a kind each face maps to its
+//! own status once ([`ErrorKind`]), MongooseIM's error code (`user_does_not_exist`,
+//! `domain_not_found`, ...) and message, so every API reports it as MongooseIM does.
 
 pub mod account;
 pub mod confined;
