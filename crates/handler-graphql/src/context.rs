@@ -5,7 +5,7 @@ use crate::scalars::{BareJidScalar, DomainName, FullJidScalar, JidScalar};
 use crate::scope::{self, Scope};
 use juniper::{FieldError, FieldResult, Object, Value};
 use meerkat_core::Server;
-use meerkat_core::commands::CommandError;
+use meerkat_core::commands::{CommandError, ErrorKind};
 use meerkat_xmpp::{BareJid, FullJid, Jid};
 use std::sync::Mutex;
 
@@ -102,16 +102,26 @@ pub fn deps_not_loaded(
     )
 }
 
-/// The GraphQL face of a command error.
+/// The GraphQL face of a command error, the one place its kind becomes a GraphQL error:
+/// missing modules are MongooseIM's `deps_not_loaded` (the names, no context); every
+/// other kind is the command's own code and message with its context values in
+/// `extensions` (GraphQL has no status per kind: MongooseIM reports the code).
 pub fn command_error(e: CommandError) -> FieldError {
-    error(
-        e.code,
-        e.message,
-        &e.context
-            .iter()
-            .map(|(k, v)| (*k, v.clone()))
-            .collect::<Vec<_>>(),
-    )
+    match e.kind {
+        ErrorKind::ModuleNotLoaded { modules } => deps_not_loaded(&modules, &[], &[]),
+        ErrorKind::BadRequest
+        | ErrorKind::NotFound
+        | ErrorKind::Denied
+        | ErrorKind::Conflict
+        | ErrorKind::Internal => error(
+            e.code,
+            e.message,
+            &e.context
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect::<Vec<_>>(),
+        ),
+    }
 }
 
 /// Runs a command result through [`command_error`].
@@ -183,20 +193,6 @@ impl Ctx {
         let mut denied = self.denied.lock().unwrap_or_else(|e| e.into_inner());
         denied.get_or_insert_with(|| message.clone());
         error("no_permissions", message, &[])
-    }
-
-    /// The modules an operation needs must be enabled (`deps_not_loaded` otherwise).
-    pub fn needs_modules(&self, modules: &[&str]) -> FieldResult<()> {
-        let missing: Vec<&str> = modules
-            .iter()
-            .copied()
-            .filter(|m| !self.server.has_module(m))
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(deps_not_loaded(&missing, &[], &[]))
-        }
     }
 
     /// A service an operation needs is not available in meerkat.

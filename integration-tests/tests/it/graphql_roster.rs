@@ -697,6 +697,70 @@ async fn roster_needs_mod_roster() {
     e.g.server.stop().await;
 }
 
+/// The batch operations need mod_roster as a whole: without it the field is null with
+/// one `deps_not_loaded` error (MongooseIM's), not a list with one error per element,
+/// and nothing is written.
+#[actix_rt::test]
+async fn roster_batches_need_mod_roster() {
+    let e = env_without(Some("mod_roster")).await;
+    let two =
+        json!([{"jid": "bob@localhost", "name": "B"}, {"jid": "kate@localhost", "name": "K"}]);
+    for (q, field, vars) in [
+        (
+            ADD_MANY,
+            "addContacts",
+            json!({"u": "alice@localhost", "cs": two.clone()}),
+        ),
+        (
+            DELETE_MANY,
+            "deleteContacts",
+            json!({"u": "alice@localhost", "cs": ["bob@localhost", "kate@localhost"]}),
+        ),
+        (
+            TO_ALL,
+            "subscribeToAll",
+            json!({"u": {"jid": "alice@localhost", "name": "A"}, "cs": two.clone()}),
+        ),
+        (ALL_TO_ALL, "subscribeAllToAll", json!({"cs": two.clone()})),
+    ] {
+        let b = e.admin(q, vars).await;
+        assert_eq!(codes(&b), ["deps_not_loaded"], "{q}: {b}");
+        assert_eq!(
+            b["errors"][0]["message"], "Some of the required modules are not loaded",
+            "{b}"
+        );
+        assert_eq!(
+            b["errors"][0]["extensions"],
+            json!({"code": "deps_not_loaded", "not_loaded_modules": ["mod_roster"]}),
+            "{b}"
+        );
+        assert_eq!(b["errors"][0]["path"], json!(["roster", field]), "{b}");
+        assert!(b["data"]["roster"][field].is_null(), "{b}");
+    }
+    let b = e
+        .user(
+            "alice@localhost",
+            "mutation { roster { addContacts(contacts: [{jid: \"bob@localhost\", name: \"B\"}, {jid: \"kate@localhost\", name: \"K\"}]) } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(codes(&b), ["deps_not_loaded"], "{b}");
+    assert!(b["data"]["roster"]["addContacts"].is_null(), "{b}");
+    // Nothing was written: the stored rosters are empty.
+    for u in ["alice@localhost", "bob@localhost", "kate@localhost"] {
+        let items =
+            e.g.server
+                .meerkat
+                .server
+                .store()
+                .roster_get(u)
+                .await
+                .unwrap();
+        assert!(items.is_empty(), "{u}: {items:?}");
+    }
+    e.g.server.stop().await;
+}
+
 #[actix_rt::test]
 async fn roster_domain_admin_scope() {
     let e = env().await;

@@ -2,7 +2,7 @@
 //! existence, import from CSV. Messages follow MongooseIM's `mongoose_account_api`;
 //! unlike MongooseIM, messages never repeat the password that was checked.
 
-use super::{CommandError, CommandResult, existing_user, local_domain, local_user};
+use super::{CommandError, CommandResult, ErrorKind, existing_user, local_domain, local_user};
 use crate::util::hex;
 use crate::{AccountError, Server};
 use meerkat_xmpp::BareJid;
@@ -10,20 +10,22 @@ use meerkat_xmpp::BareJid;
 fn register_error(jid: &str, e: AccountError) -> CommandError {
     match e {
         AccountError::AlreadyExists(_) => {
-            CommandError::new("user_exists", format!("User {jid} already registered"))
+            CommandError::denied("user_exists", format!("User {jid} already registered"))
         }
         AccountError::InvalidJid(_) => {
-            CommandError::new("invalid_jid", format!("Invalid JID {jid}"))
+            CommandError::bad_request("invalid_jid", format!("Invalid JID {jid}"))
         }
         AccountError::UnknownDomain(d) => {
-            CommandError::new("domain_not_found", "Domain does not exist").with("domain", d)
+            CommandError::not_found("domain_not_found", "Domain does not exist").with("domain", d)
         }
-        AccountError::EmptyPassword => CommandError::new("empty_password", "Empty password"),
-        AccountError::LimitReached(d) => CommandError::new(
+        AccountError::EmptyPassword => {
+            CommandError::bad_request("empty_password", "Empty password")
+        }
+        AccountError::LimitReached(d) => CommandError::denied(
             "limit_per_domain_exceeded",
             format!("User limit has been exceeded for domain {d}"),
         ),
-        AccountError::NotFound(_) => CommandError::new(
+        AccountError::NotFound(_) => CommandError::denied(
             "not_allowed",
             "User does not exist or you are not authorized properly",
         ),
@@ -52,19 +54,38 @@ pub async fn list_users(
         .collect())
 }
 
+/// What an account change did: the account and MongooseIM's message for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The account registered, removed, banned or given a new password.
+    pub jid: BareJid,
+    /// MongooseIM's message, e.g. "User alice@localhost successfully registered".
+    pub message: String,
+}
+
+/// The answer of a check (password, password hash, account existence) with MongooseIM's
+/// message for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// Whether the password is correct / the account exists.
+    pub ok: bool,
+    /// MongooseIM's message, e.g. "Password for user alice@localhost is correct".
+    pub message: String,
+}
+
 /// Number of users of a domain.
 pub async fn count_users(server: &Server, domain: &str) -> CommandResult<u64> {
     let domain = local_domain(server, domain)?;
     Ok(server.store().count_users(&domain).await?)
 }
 
-/// Registers `username@domain` (a generated name when `None`); returns (JID, message).
+/// Registers `username@domain` (a generated name when `None`).
 pub async fn register_user(
     server: &Server,
     domain: &str,
     username: Option<&str>,
     password: &str,
-) -> CommandResult<(String, String)> {
+) -> CommandResult<AccountChange> {
     let domain = local_domain(server, domain)?;
     let username = match username {
         Some(u) => u.to_owned(),
@@ -77,31 +98,31 @@ pub async fn register_user(
         .register_user(&jid, password)
         .await
         .map_err(|e| register_error(jid.as_str(), e))?;
-    Ok((
-        jid.to_string(),
-        format!("User {jid} successfully registered"),
-    ))
+    Ok(AccountChange {
+        message: format!("User {jid} successfully registered"),
+        jid,
+    })
 }
 
 /// Removes an account and everything stored for it.
-pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<(String, String)> {
+pub async fn remove_user(server: &Server, jid: &str) -> CommandResult<AccountChange> {
     let user = local_user(server, jid)?;
     server.remove_user(&user).await.map_err(|e| match e {
-        AccountError::NotFound(_) => CommandError::new(
+        AccountError::NotFound(_) => CommandError::denied(
             "not_allowed",
             "User does not exist or you are not authorized properly",
         )
         .with("jid", user.as_str()),
         other => register_error(user.as_str(), other),
     })?;
-    Ok((
-        user.to_string(),
-        format!("User {user} successfully unregistered"),
-    ))
+    Ok(AccountChange {
+        message: format!("User {user} successfully unregistered"),
+        jid: user,
+    })
 }
 
 /// Kicks the user's sessions and sets a random password.
-pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult<(String, String)> {
+pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult<AccountChange> {
     let user = existing_user(server, jid).await?;
     super_kick(server, &user, reason);
     let password = format!(
@@ -113,10 +134,10 @@ pub async fn ban_user(server: &Server, jid: &str, reason: &str) -> CommandResult
         .set_password(&user, &password)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
-    Ok((
-        user.to_string(),
-        format!("User {user} successfully banned with reason: {reason}"),
-    ))
+    Ok(AccountChange {
+        message: format!("User {user} successfully banned with reason: {reason}"),
+        jid: user,
+    })
 }
 
 fn super_kick(server: &Server, user: &BareJid, reason: &str) {
@@ -130,28 +151,30 @@ pub async fn change_password(
     server: &Server,
     jid: &str,
     password: &str,
-) -> CommandResult<(String, String)> {
+) -> CommandResult<AccountChange> {
     let user = local_user(server, jid)?;
     server
         .set_password(&user, password)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
-    Ok((user.to_string(), "Password changed".into()))
+    Ok(AccountChange {
+        jid: user,
+        message: "Password changed".into(),
+    })
 }
 
-/// Whether the password is correct: (correct, message).
-pub async fn check_password(
-    server: &Server,
-    jid: &str,
-    password: &str,
-) -> CommandResult<(bool, String)> {
+/// Whether the password is correct.
+pub async fn check_password(server: &Server, jid: &str, password: &str) -> CommandResult<Verdict> {
     let user = existing_user(server, jid).await?;
     let ok = server
         .check_password(&user, password)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
     let verdict = if ok { "correct" } else { "incorrect" };
-    Ok((ok, format!("Password for user {user} is {verdict}")))
+    Ok(Verdict {
+        ok,
+        message: format!("Password for user {user} is {verdict}"),
+    })
 }
 
 /// Checks a hex MD5 or SHA-1 hash of a plaintext-stored password (MongooseIM's
@@ -161,37 +184,38 @@ pub async fn check_password_hash(
     jid: &str,
     hash: &str,
     method: &str,
-) -> CommandResult<(bool, String)> {
+) -> CommandResult<Verdict> {
     let user = local_user(server, jid)?;
     let stored = server
         .stored_password(&user)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
     let Some(plain) = stored.and_then(|p| p.plain) else {
-        return Err(
-            CommandError::new("wrong_user", "User does not exist or using SCRAM password")
-                .with("jid", user.as_str()),
-        );
+        return Err(CommandError::denied(
+            "wrong_user",
+            "User does not exist or using SCRAM password",
+        )
+        .with("jid", user.as_str()));
     };
     let computed = match method {
         "md5" => hex(&md5_digest(plain.as_bytes())),
         "sha" => hex(&sha1_digest(plain.as_bytes())),
         other => {
-            return Err(CommandError::new(
+            return Err(CommandError::bad_request(
                 "wrong_method",
                 format!("Given hash method `{other}` is not supported. Try `md5` or `sha`"),
             ));
         }
     };
     let ok = computed.eq_ignore_ascii_case(hash.trim());
-    Ok((
+    Ok(Verdict {
         ok,
-        if ok {
+        message: if ok {
             "Password hash is correct".into()
         } else {
             "Password hash is incorrect".into()
         },
-    ))
+    })
 }
 
 fn sha1_digest(data: &[u8]) -> Vec<u8> {
@@ -204,21 +228,21 @@ fn md5_digest(data: &[u8]) -> Vec<u8> {
     md5::Md5::digest(data).to_vec()
 }
 
-/// Whether the account exists: (exists, message).
-pub async fn check_user(server: &Server, jid: &str) -> CommandResult<(bool, String)> {
+/// Whether the account exists.
+pub async fn check_user(server: &Server, jid: &str) -> CommandResult<Verdict> {
     let user = local_user(server, jid)?;
     let exists = server
         .user_exists(&user)
         .await
         .map_err(|e| register_error(user.as_str(), e))?;
-    Ok((
-        exists,
-        if exists {
+    Ok(Verdict {
+        ok: exists,
+        message: if exists {
             format!("User {user} exists")
         } else {
             format!("User {user} does not exist")
         },
-    ))
+    })
 }
 
 /// Outcome of [`import_users`], grouped as MongooseIM's `ImportPayload`.
@@ -298,10 +322,19 @@ pub async fn import_users(
 
 fn import_refusal(path: &str, e: super::confined::Refusal) -> CommandError {
     use super::confined::Refusal as R;
-    let (code, message) = match &e {
-        R::NotFound => ("file_not_found", "File not found".to_owned()),
-        R::TooLarge(_) => ("file_too_large", format!("File {path} is {e}")),
+    let (kind, code, message) = match &e {
+        R::NotFound => (
+            ErrorKind::NotFound,
+            "file_not_found",
+            "File not found".to_owned(),
+        ),
+        R::TooLarge(_) => (
+            ErrorKind::BadRequest,
+            "file_too_large",
+            format!("File {path} is {e}"),
+        ),
         R::NotRelative | R::Outside | R::NotRegular => (
+            ErrorKind::Denied,
             "file_not_allowed",
             format!(
                 "File {path} cannot be imported: {e}; name a regular file inside [general] import_dir"
@@ -312,7 +345,7 @@ fn import_refusal(path: &str, e: super::confined::Refusal) -> CommandError {
         }
     };
     tracing::info!(path, reason = %e, "import file refused");
-    CommandError::new(code, message).with("filename", path)
+    CommandError::new(kind, code, message).with("filename", path)
 }
 
 /// Splits one CSV line (fields optionally double-quoted, `""` for a quote).

@@ -154,7 +154,7 @@ pub fn create(dir: &Path, name: &str) -> Result<(File, PathBuf), Refusal> {
 
 /// The refusal of an operation whose directory option is not set.
 pub fn not_configured(operation: &str, option: &str) -> CommandError {
-    CommandError::new(
+    CommandError::denied(
         "not_configured",
         format!("{operation} is disabled: set [general] {option} to the directory it may use"),
     )

@@ -5,7 +5,7 @@
 //! Error codes and messages are MongooseIM's: `static`, `unknown_host_type`, `duplicate`,
 //! `not_found`, `wrong_host_type`, `deleted`.
 
-use super::{CommandError, CommandResult};
+use super::{CommandError, CommandResult, ErrorKind};
 use crate::Server;
 use crate::store::{DomainStatus as Stored, DynamicDomain};
 use meerkat_xmpp::scram::{ScramHash, StoredPassword};
@@ -56,25 +56,40 @@ pub struct DomainInfo {
     pub kind: Option<DomainType>,
 }
 
-fn error(code: &'static str, message: &str, domain: &str) -> CommandError {
-    CommandError::new(code, message).with("domain", domain)
+fn error(kind: ErrorKind, code: &'static str, message: &str, domain: &str) -> CommandError {
+    CommandError::new(kind, code, message).with("domain", domain)
 }
 
 fn not_found(domain: &str) -> CommandError {
-    error("not_found", "Given domain does not exist", domain)
+    error(
+        ErrorKind::NotFound,
+        "not_found",
+        "Given domain does not exist",
+        domain,
+    )
 }
 
 /// Normalises a domain name (nameprep, lower case).
 fn normalise(domain: &str) -> CommandResult<String> {
     match meerkat_xmpp::Jid::new(domain.trim()) {
         Ok(j) if j.node().is_none() && j.resource().is_none() => Ok(j.domain().to_string()),
-        _ => Err(error("invalid_domain", "Invalid domain name", domain)),
+        _ => Err(error(
+            ErrorKind::BadRequest,
+            "invalid_domain",
+            "Invalid domain name",
+            domain,
+        )),
     }
 }
 
 fn check_not_static(server: &Server, domain: &str) -> CommandResult<()> {
     if server.config().is_local_domain(domain) {
-        Err(error("static", "Domain is static", domain))
+        Err(error(
+            ErrorKind::Denied,
+            "static",
+            "Domain is static",
+            domain,
+        ))
     } else {
         Ok(())
     }
@@ -84,7 +99,10 @@ fn check_host_type(server: &Server, host_type: &str) -> CommandResult<()> {
     if server.is_dynamic_host_type(host_type) {
         Ok(())
     } else {
-        Err(CommandError::new("unknown_host_type", "Unknown host type").with("hostType", host_type))
+        Err(
+            CommandError::denied("unknown_host_type", "Unknown host type")
+                .with("hostType", host_type),
+        )
     }
 }
 
@@ -99,7 +117,12 @@ pub async fn add_domain(
     check_not_static(server, &d).map_err(ctx)?;
     check_host_type(server, host_type).map_err(|e| e.with("domain", d.as_str()))?;
     if !server.store().domain_insert(&d, host_type).await? {
-        return Err(ctx(error("duplicate", "Domain already exists", &d)));
+        return Err(ctx(error(
+            ErrorKind::Conflict,
+            "duplicate",
+            "Domain already exists",
+            &d,
+        )));
     }
     server.remember_domain(DynamicDomain {
         domain: d.clone(),
@@ -127,6 +150,7 @@ async fn start_removal(server: &Server, domain: &str, host_type: &str) -> Comman
     };
     if stored.host_type != host_type {
         return Err(ctx(error(
+            ErrorKind::Denied,
             "wrong_host_type",
             "Wrong host type was provided",
             &d,
@@ -226,10 +250,20 @@ async fn set_status(server: &Server, domain: &str, status: Stored) -> CommandRes
         return Err(not_found(&d));
     };
     if !server.is_dynamic_host_type(&stored.host_type) {
-        return Err(error("unknown_host_type", "Unknown host type", &d));
+        return Err(error(
+            ErrorKind::Denied,
+            "unknown_host_type",
+            "Unknown host type",
+            &d,
+        ));
     }
     if stored.status == Stored::Deleting {
-        return Err(error("deleted", "Domain has been deleted", &d));
+        return Err(error(
+            ErrorKind::Denied,
+            "deleted",
+            "Domain has been deleted",
+            &d,
+        ));
     }
     if stored.status != status {
         server.store().domain_set_status(&d, status).await?;
@@ -328,6 +362,7 @@ pub async fn set_domain_password(
     let d = normalise(domain)?;
     if !server.is_served_domain(&d) {
         return Err(error(
+            ErrorKind::NotFound,
             "not_found",
             "Given domain does not exist or is disabled",
             &d,
@@ -340,6 +375,7 @@ pub async fn set_domain_password(
         .await
         .map_err(|_| {
             error(
+                ErrorKind::BadRequest,
                 "invalid_password",
                 "The password contains characters SASLprep does not allow",
                 &d,
@@ -360,7 +396,12 @@ pub async fn delete_domain_password(server: &Server, domain: &str) -> CommandRes
         tracing::info!(domain = %d, "domain admin password deleted");
         Ok("Domain password deleted successfully".into())
     } else {
-        Err(error("not_found", "Domain password does not exist", &d))
+        Err(error(
+            ErrorKind::NotFound,
+            "not_found",
+            "Domain password does not exist",
+            &d,
+        ))
     }
 }
 

@@ -64,16 +64,16 @@ async fn collect(server: &Server, user: &BareJid) -> CommandResult<Vec<Group>> {
 fn file_error(path: &str, dir: &Path, e: &super::confined::Refusal) -> CommandError {
     use super::confined::Refusal as R;
     match e {
-        R::Exists if is_dir(&dir.join(path)) => CommandError::new(
+        R::Exists if is_dir(&dir.join(path)) => CommandError::bad_request(
             "location_is_a_directory_error",
             format!("Given location '{path}' is a directory"),
         ),
-        R::Exists => CommandError::new(
+        R::Exists => CommandError::conflict(
             "file_already_exist_error",
             format!("File '{path}' already exist"),
         ),
         R::NotRelative | R::Outside | R::NotFound | R::NotRegular | R::TooLarge(_) => {
-            CommandError::new(
+            CommandError::bad_request(
                 "wrong_filename_error",
                 format!(
                     "It is impossible to create file named '{path}': {e}; name a new file inside [general] export_dir"
@@ -116,7 +116,7 @@ pub async fn retrieve_personal_data(
     path: &str,
 ) -> CommandResult<String> {
     let no_user = || {
-        CommandError::new("user_does_not_exist_error", "User does not exist")
+        CommandError::not_found("user_does_not_exist_error", "User does not exist")
             .with("user", username)
             .with("domain", domain)
     };

@@ -11,6 +11,15 @@ use crate::Server;
 use crate::store::LastActivity;
 use meerkat_xmpp::{BareJid, Jid};
 
+/// A user's last activity record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserLast {
+    /// Bare JID.
+    pub user: BareJid,
+    /// The record: Unix seconds and status text.
+    pub last: LastActivity,
+}
+
 /// A user with no activity since the asked time: its JID and last recorded activity
 /// (Unix seconds), `None` when it never had any.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,12 +32,12 @@ pub struct OldUser {
 
 async fn existing(server: &Server, jid: &str) -> CommandResult<BareJid> {
     let user = Jid::new(jid)
-        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))?
+        .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", jid))?
         .to_bare();
     if super::is_local_account(server, &user).await? {
         Ok(user)
     } else {
-        Err(CommandError::new(
+        Err(CommandError::not_found(
             "user_does_not_exist",
             format!("User {user} does not exist"),
         ))
@@ -37,15 +46,16 @@ async fn existing(server: &Server, jid: &str) -> CommandResult<BareJid> {
 
 fn domain(server: &Server, domain: &str) -> CommandResult<String> {
     super::served_domain(server, domain)
-        .ok_or_else(|| CommandError::new("domain_not_found", "Domain not found"))
+        .ok_or_else(|| CommandError::not_found("domain_not_found", "Domain not found"))
 }
 
 /// The user's last activity record (`last_not_found` when there is none).
-pub async fn get_last(server: &Server, user: &str) -> CommandResult<(BareJid, LastActivity)> {
+pub async fn get_last(server: &Server, user: &str) -> CommandResult<UserLast> {
+    super::require_modules(server, &["mod_last"])?;
     let user = existing(server, user).await?;
     match server.store().last_get(user.as_str()).await? {
-        Some(last) => Ok((user, last)),
-        None => Err(CommandError::new(
+        Some(last) => Ok(UserLast { user, last }),
+        None => Err(CommandError::not_found(
             "last_not_found",
             "Given user's last info not found",
         )),
@@ -56,13 +66,10 @@ pub async fn get_last(server: &Server, user: &str) -> CommandResult<(BareJid, La
 /// rules for users, another user's only when `asker` is subscribed to that user's
 /// presence (subscription `from` or `both` on the user's roster). Anything else is
 /// `not_allowed`, whether the user exists or not.
-pub async fn get_last_as(
-    server: &Server,
-    asker: &BareJid,
-    user: &str,
-) -> CommandResult<(BareJid, LastActivity)> {
+pub async fn get_last_as(server: &Server, asker: &BareJid, user: &str) -> CommandResult<UserLast> {
+    super::require_modules(server, &["mod_last"])?;
     let target = Jid::new(user)
-        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", user))?
+        .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", user))?
         .to_bare();
     if &target != asker {
         let item = server
@@ -76,7 +83,7 @@ pub async fn get_last_as(
             )
         });
         if !subscribed {
-            return Err(CommandError::new(
+            return Err(CommandError::denied(
                 "not_allowed",
                 format!(
                     "You may see the last activity of {target} only if you are subscribed to its presence"
@@ -93,14 +100,15 @@ pub async fn set_last(
     user: &str,
     timestamp: Option<i64>,
     status: &str,
-) -> CommandResult<(BareJid, LastActivity)> {
+) -> CommandResult<UserLast> {
+    super::require_modules(server, &["mod_last"])?;
     let user = existing(server, user).await?;
     let last = LastActivity {
         timestamp: timestamp.unwrap_or_else(crate::util::now_secs),
         status: status.to_owned(),
     };
     server.store().last_set(user.as_str(), &last).await?;
-    Ok((user, last))
+    Ok(UserLast { user, last })
 }
 
 /// Number of users of `domain` whose last recorded activity is after `since` (or now).
@@ -109,6 +117,7 @@ pub async fn count_active_users(
     domain_name: &str,
     since: Option<i64>,
 ) -> CommandResult<u64> {
+    super::require_modules(server, &["mod_last"])?;
     let d = domain(server, domain_name)?;
     let since = since.unwrap_or_else(crate::util::now_secs);
     let records = server.store().last_list_domain(&d).await?;
@@ -122,6 +131,7 @@ pub async fn list_old_users(
     domain_name: Option<&str>,
     before: i64,
 ) -> CommandResult<Vec<OldUser>> {
+    super::require_modules(server, &["mod_last"])?;
     let domains = match domain_name {
         Some(d) => vec![domain(server, d)?],
         None => super::served_domains(server),
@@ -164,6 +174,7 @@ pub async fn remove_old_users(
     domain_name: Option<&str>,
     before: i64,
 ) -> CommandResult<Vec<OldUser>> {
+    super::require_modules(server, &["mod_last"])?;
     let old = list_old_users(server, domain_name, before).await?;
     let mut removed = Vec::with_capacity(old.len());
     for u in old {

@@ -149,7 +149,16 @@ pub struct MetricDict {
     /// Name (see [`Metric::name`]).
     pub name: Vec<String>,
     /// Data points, possibly filtered by key.
-    pub dict: Vec<(String, i64)>,
+    pub dict: Vec<DataPoint>,
+}
+
+/// One data point of a metric, e.g. `count` = 5.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataPoint {
+    /// exometer's key: `count`, `one`, `value`, `mean`, `99`, ...
+    pub key: String,
+    /// The value.
+    pub value: i64,
 }
 
 /// The metrics of one cluster node.
@@ -410,7 +419,10 @@ fn as_dict(m: Metric, keys: &[String]) -> MetricDict {
             .dict()
             .into_iter()
             .filter(|(k, _)| keys.is_empty() || keys.iter().any(|x| x == k))
-            .map(|(k, v)| (k.to_owned(), v))
+            .map(|(k, v)| DataPoint {
+                key: k.to_owned(),
+                value: v,
+            })
             .collect(),
         name: m.name,
     }

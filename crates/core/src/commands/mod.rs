@@ -1,8 +1,9 @@
 //! The command layer: every operation the admin and user APIs offer, as plain async
 //! functions with their rules and errors, written once. GraphQL and REST (and `meerkat
-//! ctl`) are thin faces over these. Errors carry MongooseIM's error codes
-//! (`user_does_not_exist`, `domain_not_found`, ...) so both APIs can report them as
-//! MongooseIM does.
+//! ctl`) are thin faces over these. A command declares the modules it needs
+//! ([`require_modules`]) and fails with a [`CommandError`]: a kind each face maps to its
+//! own status once ([`ErrorKind`]), MongooseIM's error code (`user_does_not_exist`,
+//! `domain_not_found`, ...) and message, so every API reports it as MongooseIM does.
 
 pub mod account;
 pub mod confined;
@@ -32,13 +33,39 @@ pub(crate) struct State {
     pub(crate) metric: metric::Windows,
 }
 
-/// A refused or failed command: a machine-readable code, a message, and context values
-/// (e.g. `jid`) that the APIs put in their error details.
+/// What kind of refusal or failure a [`CommandError`] is: each face (GraphQL, REST)
+/// maps the kind to its own status once. The kinds follow MongooseIM's REST API, so an
+/// error a REST route shares with a command gets MongooseIM's status for it (e.g. an
+/// existing user on registration is `Denied`, 403, as MongooseIM answers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request is wrong: a missing, malformed or invalid argument (REST 400).
+    BadRequest,
+    /// What the request names does not exist (REST 404).
+    NotFound,
+    /// Not allowed, to this caller or in this configuration (REST 403).
+    Denied,
+    /// It exists already, differently (REST 409).
+    Conflict,
+    /// The server failed; the details went to the log (REST 500).
+    Internal,
+    /// The operation needs modules that are not enabled (GraphQL `deps_not_loaded`);
+    /// the missing names, in the order the command declares them.
+    ModuleNotLoaded {
+        /// The missing modules, e.g. `mod_roster`.
+        modules: Vec<&'static str>,
+    },
+}
+
+/// A refused or failed command: its kind, a machine-readable code, a message, and
+/// context values (e.g. `jid`) that the APIs put in their error details.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandError {
+    /// What kind of error it is (the faces map it to their status).
+    pub kind: ErrorKind,
     /// MongooseIM's error code, e.g. `user_does_not_exist`.
     pub code: &'static str,
-    /// Human-readable message.
+    /// Human-readable message (MongooseIM's wording: the REST API sends it as is).
     pub message: String,
     /// Extra context, in order.
     pub context: Vec<(&'static str, String)>,
@@ -46,25 +73,52 @@ pub struct CommandError {
 
 impl CommandError {
     /// An error with no context.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
         CommandError {
+            kind,
             code,
             message: message.into(),
             context: Vec::new(),
         }
     }
+    /// A wrong argument ([`ErrorKind::BadRequest`]).
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::BadRequest, code, message)
+    }
+    /// Something named that does not exist ([`ErrorKind::NotFound`]).
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::NotFound, code, message)
+    }
+    /// A refusal ([`ErrorKind::Denied`]).
+    pub fn denied(code: &'static str, message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::Denied, code, message)
+    }
+    /// Something that exists already ([`ErrorKind::Conflict`]).
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::Conflict, code, message)
+    }
+    /// A storage or other internal failure ([`ErrorKind::Internal`]); details go to the
+    /// log, not to the client.
+    pub fn internal(what: &str, err: impl fmt::Display) -> Self {
+        tracing::error!(error = %err, operation = what, "command failed");
+        CommandError::new(
+            ErrorKind::Internal,
+            "internal_server_error",
+            format!("{what} failed because of an internal error"),
+        )
+    }
+    /// Modules the operation needs are not enabled ([`ErrorKind::ModuleNotLoaded`]).
+    pub fn module_not_loaded(modules: Vec<&'static str>) -> Self {
+        CommandError::new(
+            ErrorKind::ModuleNotLoaded { modules },
+            "deps_not_loaded",
+            "Some of the required modules are not loaded",
+        )
+    }
     /// Adds a context value.
     pub fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.context.push((key, value.into()));
         self
-    }
-    /// A storage or other internal failure; details go to the log, not to the client.
-    pub fn internal(what: &str, err: impl fmt::Display) -> Self {
-        tracing::error!(error = %err, operation = what, "command failed");
-        CommandError::new(
-            "internal_server_error",
-            format!("{what} failed because of an internal error"),
-        )
     }
 }
 
@@ -103,11 +157,27 @@ pub(crate) fn served_domains(server: &crate::Server) -> Vec<String> {
     all
 }
 
+/// The modules an operation needs must be enabled ([`ErrorKind::ModuleNotLoaded`]
+/// naming the missing ones otherwise). Commands call it first, before reading their
+/// arguments, as MongooseIM checks an operation's `@use` directive before running it.
+pub fn require_modules(server: &crate::Server, modules: &[&'static str]) -> CommandResult<()> {
+    let missing: Vec<&'static str> = modules
+        .iter()
+        .copied()
+        .filter(|m| !server.has_module(m))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::module_not_loaded(missing))
+    }
+}
+
 /// Checks that `domain` is served here (`domain_not_found` otherwise), returning it
 /// normalised.
 pub fn local_domain(server: &crate::Server, domain: &str) -> CommandResult<String> {
     served_domain(server, domain).ok_or_else(|| {
-        CommandError::new("domain_not_found", "Domain does not exist").with("domain", domain)
+        CommandError::not_found("domain_not_found", "Domain does not exist").with("domain", domain)
     })
 }
 
@@ -128,9 +198,9 @@ pub(crate) async fn is_local_account(
 /// Parses a bare JID of a local user (`invalid_jid` / `domain_not_found` otherwise).
 pub fn local_user(server: &crate::Server, jid: &str) -> CommandResult<meerkat_xmpp::BareJid> {
     let parsed = meerkat_xmpp::Jid::new(jid)
-        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))?;
+        .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", jid))?;
     if parsed.node().is_none() {
-        return Err(CommandError::new("invalid_jid", "Invalid JID").with("jid", jid));
+        return Err(CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", jid));
     }
     local_domain(server, parsed.domain().as_str()).map_err(|e| e.with("jid", jid))?;
     Ok(parsed.to_bare())
@@ -150,7 +220,7 @@ pub async fn existing_user(
         Ok(user)
     } else {
         Err(
-            CommandError::new("user_does_not_exist", format!("User {user} does not exist"))
+            CommandError::not_found("user_does_not_exist", format!("User {user} does not exist"))
                 .with("jid", user.as_str()),
         )
     }

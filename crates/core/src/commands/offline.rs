@@ -9,12 +9,13 @@ const DAY_US: i64 = 86_400 * 1_000_000;
 
 fn domain(server: &Server, domain: &str) -> CommandResult<String> {
     super::served_domain(server, domain).ok_or_else(|| {
-        CommandError::new("domain_not_found", "Unknown domain").with("domain", domain)
+        CommandError::not_found("domain_not_found", "Unknown domain").with("domain", domain)
     })
 }
 
 /// Removes the domain's messages whose expiry time has passed.
 pub async fn delete_expired_messages(server: &Server, domain_name: &str) -> CommandResult<String> {
+    super::require_modules(server, &["mod_offline"])?;
     let d = domain(server, domain_name)?;
     let n = server
         .store()
@@ -30,6 +31,7 @@ pub async fn delete_old_messages(
     domain_name: &str,
     days: u32,
 ) -> CommandResult<String> {
+    super::require_modules(server, &["mod_offline"])?;
     let d = domain(server, domain_name)?;
     let before = crate::util::now_us().saturating_sub(i64::from(days).saturating_mul(DAY_US));
     let n = server

@@ -19,7 +19,7 @@ fn check_namespace(namespace: &str) -> CommandResult<()> {
     if namespace_allowed(namespace) {
         Ok(())
     } else {
-        Err(CommandError::new(
+        Err(CommandError::bad_request(
             "invalid_namespace",
             format!("Namespace '{namespace}' cannot be used for private storage"),
         ))
@@ -27,7 +27,7 @@ fn check_namespace(namespace: &str) -> CommandResult<()> {
 }
 
 async fn owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
-    let not_found = || CommandError::new("not_found", format!("User {jid} does not exist"));
+    let not_found = || CommandError::not_found("not_found", format!("User {jid} does not exist"));
     let user = Jid::new(jid).map_err(|_| not_found())?.to_bare();
     if super::is_local_account(server, &user).await? {
         Ok(user)
@@ -44,12 +44,13 @@ pub async fn get_private(
     element: &str,
     namespace: &str,
 ) -> CommandResult<Element> {
+    super::require_modules(server, &["mod_private"])?;
     let user = owner(server, user).await?;
     check_namespace(namespace)?;
     let empty = Element::new(element, namespace);
     if empty.to_xml().is_empty() {
         // The serializer writes nothing for a name that is not an XML name.
-        return Err(CommandError::new(
+        return Err(CommandError::bad_request(
             "invalid_element",
             format!("'{element}' is not a valid element name"),
         ));
@@ -63,6 +64,7 @@ pub async fn get_private(
 
 /// Stores `element` under its namespace (replacing what was there) and returns it.
 pub async fn set_private(server: &Server, user: &str, element: Element) -> CommandResult<Element> {
+    super::require_modules(server, &["mod_private"])?;
     let user = owner(server, user).await?;
     check_namespace(element.ns())?;
     server

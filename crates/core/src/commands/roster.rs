@@ -10,7 +10,7 @@
 //! Errors and messages follow MongooseIM: `unknown_domain` ("Domain not found"),
 //! `user_not_exist` ("The user X does not exist"), `contact_not_found`.
 
-use super::{CommandError, CommandResult};
+use super::{CommandError, CommandResult, ErrorKind};
 use crate::Server;
 use crate::store::RosterItem;
 use meerkat_xmpp::stanza::cond;
@@ -62,17 +62,17 @@ pub struct ContactSpec {
 }
 
 fn unknown_domain() -> CommandError {
-    CommandError::new("unknown_domain", "Domain not found")
+    CommandError::not_found("unknown_domain", "Domain not found")
 }
 
 fn user_not_exist(jid: &BareJid) -> CommandError {
-    CommandError::new("user_not_exist", format!("The user {jid} does not exist"))
+    CommandError::not_found("user_not_exist", format!("The user {jid} does not exist"))
 }
 
 fn parse_bare(jid: &str) -> CommandResult<BareJid> {
     Jid::new(jid)
         .map(|j| j.to_bare())
-        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))
+        .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", jid))
 }
 
 /// The user whose roster is acted on: a JID of a domain served here.
@@ -96,19 +96,21 @@ async fn existing_owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
 /// The user's whole roster, pending inbound requests included (as MongooseIM's admin
 /// view shows them, with `ask` = `in`).
 pub async fn list_contacts(server: &Server, user: &str) -> CommandResult<Vec<RosterItem>> {
+    super::require_modules(server, &["mod_roster"])?;
     let user = existing_owner(server, user).await?;
     Ok(server.store().roster_get(user.as_str()).await?)
 }
 
 /// One item of the user's roster.
 pub async fn get_contact(server: &Server, user: &str, contact: &str) -> CommandResult<RosterItem> {
+    super::require_modules(server, &["mod_roster"])?;
     let user = roster_owner(server, user)?;
     let contact = parse_bare(contact)?;
     server
         .store()
         .roster_get_item(user.as_str(), contact.as_str())
         .await?
-        .ok_or_else(|| CommandError::new("contact_not_found", "Given contact does not exist"))
+        .ok_or_else(|| CommandError::not_found("contact_not_found", "Given contact does not exist"))
 }
 
 /// Adds `contact` to the user's roster, or renames / regroups it, without touching the
@@ -121,6 +123,7 @@ pub async fn add_contact(
     name: &str,
     groups: &[String],
 ) -> CommandResult<String> {
+    super::require_modules(server, &["mod_roster"])?;
     let user = roster_owner(server, user)?;
     let contact = parse_bare(contact)?;
     for who in [&user, &contact] {
@@ -129,7 +132,7 @@ pub async fn add_contact(
         }
     }
     if groups.iter().any(String::is_empty) {
-        return Err(CommandError::new(
+        return Err(CommandError::bad_request(
             "bad_request",
             "Group names must not be empty",
         ));
@@ -154,6 +157,7 @@ pub async fn add_contact(
 
 fn roster_set_error(operation: &str, condition: &str) -> CommandError {
     CommandError::new(
+        ErrorKind::Internal,
         "internal",
         format!("Cannot {operation} a contact because: {condition}"),
     )
@@ -162,6 +166,7 @@ fn roster_set_error(operation: &str, condition: &str) -> CommandError {
 /// Removes `contact` from the user's roster, cancelling subscriptions both ways first
 /// (as a client's roster remove does).
 pub async fn delete_contact(server: &Server, user: &str, contact: &str) -> CommandResult<String> {
+    super::require_modules(server, &["mod_roster"])?;
     let user = roster_owner(server, user)?;
     let contact = parse_bare(contact)?;
     let item = Element::new("item", ns::ROSTER)
@@ -170,7 +175,7 @@ pub async fn delete_contact(server: &Server, user: &str, contact: &str) -> Comma
     let query = Element::new("query", ns::ROSTER).with_child(item);
     match crate::roster::set(server, &user, &query).await {
         Ok(()) => Ok(format!("Contact {contact} deleted successfully")),
-        Err(c) if c == cond::ITEM_NOT_FOUND => Err(CommandError::new(
+        Err(c) if c == cond::ITEM_NOT_FOUND => Err(CommandError::not_found(
             "contact_not_found",
             format!("Cannot remove {contact} contact that does not exist"),
         )),
@@ -185,6 +190,7 @@ pub async fn subscription(
     contact: &str,
     action: SubAction,
 ) -> CommandResult<String> {
+    super::require_modules(server, &["mod_roster"])?;
     let user = existing_owner(server, user).await?;
     let contact = parse_bare(contact)?;
     let ty = action.presence_type();
@@ -202,6 +208,7 @@ pub async fn subscribe_both(
     a: &ContactSpec,
     b: &ContactSpec,
 ) -> CommandResult<String> {
+    super::require_modules(server, &["mod_roster"])?;
     add_contact(server, &a.jid, &b.jid, &b.name, &b.groups).await?;
     add_contact(server, &b.jid, &a.jid, &a.name, &a.groups).await?;
     subscription(server, &a.jid, &b.jid, SubAction::Invite).await?;
@@ -223,6 +230,7 @@ pub async fn set_mutual_subscription(
     b: &str,
     action: MutualAction,
 ) -> CommandResult<String> {
+    super::require_modules(server, &["mod_roster"])?;
     match action {
         MutualAction::Connect => {
             let spec = |jid: &str| ContactSpec {
@@ -240,12 +248,42 @@ pub async fn set_mutual_subscription(
     }
 }
 
+/// Adds each contact to the user's roster ([`add_contact`]); one result per contact.
+pub async fn add_contacts(
+    server: &Server,
+    user: &str,
+    contacts: &[ContactSpec],
+) -> CommandResult<Vec<CommandResult<String>>> {
+    super::require_modules(server, &["mod_roster"])?;
+    let mut out = Vec::with_capacity(contacts.len());
+    for c in contacts {
+        out.push(add_contact(server, user, &c.jid, &c.name, &c.groups).await);
+    }
+    Ok(out)
+}
+
+/// Removes each contact from the user's roster ([`delete_contact`]); one result per
+/// contact.
+pub async fn delete_contacts(
+    server: &Server,
+    user: &str,
+    contacts: &[&str],
+) -> CommandResult<Vec<CommandResult<String>>> {
+    super::require_modules(server, &["mod_roster"])?;
+    let mut out = Vec::with_capacity(contacts.len());
+    for c in contacts {
+        out.push(delete_contact(server, user, c).await);
+    }
+    Ok(out)
+}
+
 /// Mutual subscriptions between `user` and each contact; one result per contact.
 pub async fn subscribe_to_all(
     server: &Server,
     user: &ContactSpec,
     contacts: &[ContactSpec],
-) -> Vec<CommandResult<String>> {
+) -> CommandResult<Vec<CommandResult<String>>> {
+    super::require_modules(server, &["mod_roster"])?;
     let mut out = Vec::with_capacity(contacts.len());
     for c in contacts {
         out.push(
@@ -254,7 +292,7 @@ pub async fn subscribe_to_all(
                 .map_err(|e| e.with("user", &user.jid).with("contact", &c.jid)),
         );
     }
-    out
+    Ok(out)
 }
 
 /// Mutual subscriptions between every pair of `contacts`; one result per pair, in the
@@ -262,10 +300,11 @@ pub async fn subscribe_to_all(
 pub async fn subscribe_all_to_all(
     server: &Server,
     contacts: &[ContactSpec],
-) -> Vec<CommandResult<String>> {
+) -> CommandResult<Vec<CommandResult<String>>> {
+    super::require_modules(server, &["mod_roster"])?;
     let mut out = Vec::new();
     for (i, user) in contacts.iter().enumerate() {
-        out.extend(subscribe_to_all(server, user, &contacts[i + 1..]).await);
+        out.extend(subscribe_to_all(server, user, &contacts[i + 1..]).await?);
     }
-    out
+    Ok(out)
 }

@@ -226,14 +226,14 @@ pub fn get_loglevel(server: &Server) -> LogLevel {
 /// Changes the log level at run time.
 pub fn set_loglevel(server: &Server, level: LogLevel) -> CommandResult<String> {
     let Some(control) = server.command_state().server.log.get() else {
-        return Err(CommandError::new(
+        return Err(CommandError::denied(
             "invalid_level",
             "The log level cannot be changed: this process did not install a log control",
         )
         .with("level", level.as_str()));
     };
     control.set_level(level).map_err(|e| {
-        CommandError::new(
+        CommandError::bad_request(
             "invalid_level",
             format!("Log level {level} cannot be set: {e}"),
         )
@@ -256,7 +256,7 @@ pub const STOP_DELAY: Duration = Duration::from_millis(500);
 /// Schedules a graceful stop (listeners finish open requests, then the store closes).
 pub fn stop(server: &Server) -> CommandResult<String> {
     let Some(control) = server.command_state().server.stop.get().cloned() else {
-        return Err(CommandError::new(
+        return Err(CommandError::denied(
             "not_supported",
             "This process cannot be stopped through the API: it did not install a stop control",
         ));
@@ -272,7 +272,7 @@ pub fn stop(server: &Server) -> CommandResult<String> {
 /// Restarting is not offered: a restart would re-execute the binary, which a supervisor
 /// (systemd, a container runtime) does better. Refused with `not_supported`.
 pub fn restart() -> CommandResult<String> {
-    Err(CommandError::new(
+    Err(CommandError::denied(
         "not_supported",
         "meerkat cannot restart itself; stop it and let its supervisor start it again",
     ))
@@ -294,7 +294,7 @@ fn single_node(node: Option<&str>) -> String {
 /// Joining a cluster is impossible for a single-node server: MongooseIM's generic
 /// `error` of `join_cluster`.
 pub fn join_cluster(node: &str) -> CommandResult<String> {
-    Err(CommandError::new(
+    Err(CommandError::denied(
         "error",
         format!("Failed to join the cluster. Reason: meerkat runs as a single node and cannot join {node}"),
     )
@@ -303,17 +303,17 @@ pub fn join_cluster(node: &str) -> CommandResult<String> {
 
 /// MongooseIM's answer for a node that is alone: `not_in_cluster`.
 pub fn leave_cluster() -> CommandResult<String> {
-    Err(CommandError::new("not_in_cluster", single_node(None)))
+    Err(CommandError::not_found("not_in_cluster", single_node(None)))
 }
 
 /// No other node can be a member: `not_in_cluster`.
 pub fn remove_from_cluster(node: &str) -> CommandResult<String> {
-    Err(CommandError::new("not_in_cluster", single_node(Some(node))).with("node", node))
+    Err(CommandError::not_found("not_in_cluster", single_node(Some(node))).with("node", node))
 }
 
 /// There is no Mnesia schema to remove a node from: `not_in_cluster`.
 pub fn remove_node(node: &str) -> CommandResult<String> {
-    Err(CommandError::new("not_in_cluster", single_node(Some(node))).with("node", node))
+    Err(CommandError::not_found("not_in_cluster", single_node(Some(node))).with("node", node))
 }
 
 /// A configured module, with the options MongooseIM reports for it.
@@ -321,8 +321,17 @@ pub fn remove_node(node: &str) -> CommandResult<String> {
 pub struct ModuleInfo {
     /// e.g. `mod_roster`.
     pub name: String,
-    /// `(key, value)`, sorted by key.
-    pub options: Vec<(String, Option<String>)>,
+    /// Its options, sorted by key.
+    pub options: Vec<ModuleOption>,
+}
+
+/// One option of a configured module as MongooseIM reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleOption {
+    /// e.g. `backend`.
+    pub key: String,
+    /// Its value, when it has one.
+    pub value: Option<String>,
 }
 
 /// A host type with its modules and authentication methods.
@@ -359,7 +368,10 @@ pub fn host_types(server: &Server) -> Vec<HostTypeInfo> {
         .map(|name| ModuleInfo {
             name: name.to_owned(),
             options: if STORED_MODULES.contains(&name) {
-                vec![("backend".to_owned(), Some("rdbms".to_owned()))]
+                vec![ModuleOption {
+                    key: "backend".to_owned(),
+                    value: Some("rdbms".to_owned()),
+                }]
             } else {
                 Vec::new()
             },

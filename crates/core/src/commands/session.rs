@@ -89,18 +89,19 @@ fn view(r: &Resource) -> SessionView {
 
 fn check_domain(server: &Server, domain: &str) -> CommandResult<String> {
     super::served_domain(server, domain).ok_or_else(|| {
-        CommandError::new("domain_not_found", "Domain not found").with("domain", domain)
+        CommandError::not_found("domain_not_found", "Domain not found").with("domain", domain)
     })
 }
 
 fn parse_jid(jid: &str) -> CommandResult<Jid> {
-    Jid::new(jid).map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))
+    Jid::new(jid)
+        .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", jid))
 }
 
 /// The account behind `jid` must exist (`user_not_found` otherwise).
 async fn check_user(server: &Server, jid: &Jid) -> CommandResult<BareJid> {
     if !server.is_served_domain(jid.domain().as_str()) {
-        return Err(CommandError::new(
+        return Err(CommandError::not_found(
             "user_not_found",
             "User's domain does not exist",
         ));
@@ -114,7 +115,7 @@ async fn check_user(server: &Server, jid: &Jid) -> CommandResult<BareJid> {
     if exists {
         Ok(bare)
     } else {
-        Err(CommandError::new(
+        Err(CommandError::not_found(
             "user_not_found",
             "Given user does not exist",
         ))
@@ -187,7 +188,7 @@ pub async fn get_user_resource(server: &Server, jid: &str, number: i64) -> Comma
         .filter(|n| (1..=resources.len()).contains(n))
         .map(|n| resources[n - 1].jid.resource().as_str().to_owned())
         .ok_or_else(|| {
-            context(CommandError::new(
+            context(CommandError::bad_request(
                 "wrong_res_number",
                 format!("Wrong resource number: {number}"),
             ))
@@ -265,7 +266,7 @@ fn kick_one(server: &Server, full: &FullJid, reason: &str) -> CommandResult<Kick
             code: None,
             message: "Session kicked".to_owned(),
         }),
-        _ => Err(CommandError::new("no_session", "No active session")),
+        _ => Err(CommandError::not_found("no_session", "No active session")),
     }
 }
 
@@ -281,7 +282,7 @@ pub async fn kick_session(
     let parsed = parse_jid(jid)?;
     check_user(server, &parsed).await.map_err(context)?;
     let Ok(full) = parsed.try_as_full() else {
-        return Err(context(CommandError::new(
+        return Err(context(CommandError::not_found(
             "no_session",
             "No active session",
         )));
@@ -326,7 +327,7 @@ pub async fn set_presence(
     let context = |e: CommandError| e.with("jid", jid);
     let parsed = parse_jid(jid)?;
     let Ok(full) = parsed.try_as_full() else {
-        return Err(context(CommandError::new(
+        return Err(context(CommandError::bad_request(
             "empty_resource",
             "The resource is empty. You need to provide a full JID",
         )));
@@ -351,7 +352,7 @@ pub async fn set_presence(
         Some(r) if r.send(Routed::SetPresence(Box::new(el))) => {
             Ok("Presence set successfully".to_owned())
         }
-        _ => Err(context(CommandError::new(
+        _ => Err(context(CommandError::not_found(
             "no_session",
             "No active session",
         ))),

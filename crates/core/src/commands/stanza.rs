@@ -32,7 +32,7 @@ fn check_sender(user: Option<&BareJid>, from: Option<Jid>) -> CommandResult<Send
                     check_user: false,
                 })
             } else {
-                Err(CommandError::new(
+                Err(CommandError::bad_request(
                     "invalid_sender",
                     "Sender's JID is different from the user's JID",
                 ))
@@ -48,7 +48,7 @@ fn check_sender(user: Option<&BareJid>, from: Option<Jid>) -> CommandResult<Send
             user: user.clone(),
             check_user: false,
         }),
-        (None, None) => Err(CommandError::new("no_sender", "Missing sender JID")),
+        (None, None) => Err(CommandError::bad_request("no_sender", "Missing sender JID")),
     }
 }
 
@@ -56,7 +56,7 @@ fn check_sender(user: Option<&BareJid>, from: Option<Jid>) -> CommandResult<Send
 /// (`unknown_user` otherwise).
 async fn check_user(server: &Server, user: &BareJid, check_user: bool) -> CommandResult<()> {
     if !server.is_served_domain(user.domain().as_str()) {
-        return Err(CommandError::new(
+        return Err(CommandError::bad_request(
             "unknown_user",
             "User's domain does not exist",
         ));
@@ -68,14 +68,17 @@ async fn check_user(server: &Server, user: &BareJid, check_user: bool) -> Comman
                 .await
                 .map_err(|e| CommandError::internal("user lookup", e))?;
         if !exists {
-            return Err(CommandError::new("unknown_user", "User does not exist"));
+            return Err(CommandError::bad_request(
+                "unknown_user",
+                "User does not exist",
+            ));
         }
     }
     Ok(())
 }
 
 fn parse_jid(jid: &str, code: &'static str, message: &str) -> CommandResult<Jid> {
-    Jid::new(jid).map_err(|_| CommandError::new(code, message).with("jid", jid))
+    Jid::new(jid).map_err(|_| CommandError::bad_request(code, message).with("jid", jid))
 }
 
 fn new_id() -> String {
@@ -151,13 +154,19 @@ pub async fn send_stanza(
     let from = match el.attr("from") {
         None => None,
         Some(f) => Some(
-            Jid::new(f).map_err(|_| CommandError::new("invalid_sender", "Invalid sender JID"))?,
+            Jid::new(f)
+                .map_err(|_| CommandError::bad_request("invalid_sender", "Invalid sender JID"))?,
         ),
     };
     let to = match el.attr("to") {
-        None => return Err(CommandError::new("no_recipient", "Missing recipient JID")),
+        None => {
+            return Err(CommandError::bad_request(
+                "no_recipient",
+                "Missing recipient JID",
+            ));
+        }
         Some(t) => Jid::new(t)
-            .map_err(|_| CommandError::new("invalid_recipient", "Invalid recipient JID"))?,
+            .map_err(|_| CommandError::bad_request("invalid_recipient", "Invalid recipient JID"))?,
     };
     let sender = check_sender(user, from)?;
     if el.ns().is_empty() {
@@ -230,7 +239,7 @@ pub async fn open_session(
     check_user(server, &user, check_user_exists).await?;
     let full = user
         .with_resource_str(&format!("sse-{}", uuid_v4()))
-        .map_err(|_| CommandError::new("unknown_user", "User does not exist"))?;
+        .map_err(|_| CommandError::bad_request("unknown_user", "User does not exist"))?;
     // No connection: the session APIs show connection, ip and port as null, as
     // MongooseIM shows its SSE sessions.
     let info = SessionInfo {

@@ -478,12 +478,12 @@ fn image_of(p: &Element) -> Image {
 
 /// `user_not_found`, MongooseIM's code for an unknown user or domain in this category.
 fn check_user_error(message: &str) -> CommandError {
-    CommandError::new("user_not_found", message)
+    CommandError::not_found("user_not_found", message)
 }
 
 async fn vcard_owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
     let user = Jid::new(jid)
-        .map_err(|_| CommandError::new("invalid_jid", "Invalid JID").with("jid", jid))?
+        .map_err(|_| CommandError::bad_request("invalid_jid", "Invalid JID").with("jid", jid))?
         .to_bare();
     if user.node().is_none() || !server.is_served_domain(user.domain().as_str()) {
         return Err(check_user_error("User's domain does not exist"));
@@ -500,7 +500,7 @@ async fn vcard_owner(server: &Server, jid: &str) -> CommandResult<BareJid> {
 
 async fn stored(server: &Server, user: &BareJid) -> CommandResult<Vcard> {
     let Some(xml) = server.store().vcard_get(user.as_str()).await? else {
-        return Err(CommandError::new(
+        return Err(CommandError::not_found(
             "vcard_not_found",
             "Vcard for user not found",
         ));
@@ -512,12 +512,14 @@ async fn stored(server: &Server, user: &BareJid) -> CommandResult<Vcard> {
 
 /// The user's vCard (`vcard_not_found` when none was ever set).
 pub async fn get_vcard(server: &Server, user: &str) -> CommandResult<Vcard> {
+    super::require_modules(server, &["mod_vcard"])?;
     let user = vcard_owner(server, user).await?;
     stored(server, &user).await
 }
 
 /// Replaces the user's vCard (the one vcard-temp IQs read) and returns it as stored.
 pub async fn set_vcard(server: &Server, user: &str, vcard: &Vcard) -> CommandResult<Vcard> {
+    super::require_modules(server, &["mod_vcard"])?;
     let user = vcard_owner(server, user).await?;
     server
         .store()

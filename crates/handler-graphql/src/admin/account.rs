@@ -55,12 +55,10 @@ pub struct ImportPayload {
     pub invalid_record: Option<Vec<String>>,
 }
 
-fn user_payload((jid, message): (String, String)) -> FieldResult<UserPayload> {
-    let jid = meerkat_xmpp::Jid::new(&jid)
-        .map_err(|e| crate::context::error("invalid_jid", e.to_string(), &[]))?;
+fn user_payload(r: account::AccountChange) -> FieldResult<UserPayload> {
     Ok(UserPayload {
-        jid: JidScalar(jid),
-        message,
+        jid: JidScalar(r.jid.into()),
+        message: r.message,
     })
 }
 
@@ -112,10 +110,13 @@ impl AccountAdminQuery {
         password: String,
     ) -> FieldResult<Option<CheckPasswordPayload>> {
         ctx.guard("AccountAdminQuery.checkPassword", &[("user", &user)])?;
-        let (correct, message) = account::check_password(&ctx.server, user.as_str(), &password)
+        let v = account::check_password(&ctx.server, user.as_str(), &password)
             .await
             .field()?;
-        Ok(Some(CheckPasswordPayload { correct, message }))
+        Ok(Some(CheckPasswordPayload {
+            correct: v.ok,
+            message: v.message,
+        }))
     }
 
     /// Check if a password hash is correct (allowed methods: md5, sha). Works only for plain passwords.
@@ -126,20 +127,26 @@ impl AccountAdminQuery {
         hash_method: String,
     ) -> FieldResult<Option<CheckPasswordPayload>> {
         ctx.guard("AccountAdminQuery.checkPasswordHash", &[("user", &user)])?;
-        let (correct, message) =
+        let v =
             account::check_password_hash(&ctx.server, user.as_str(), &password_hash, &hash_method)
                 .await
                 .field()?;
-        Ok(Some(CheckPasswordPayload { correct, message }))
+        Ok(Some(CheckPasswordPayload {
+            correct: v.ok,
+            message: v.message,
+        }))
     }
 
     /// Check if a user exists.
     async fn check_user(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<CheckUserPayload>> {
         ctx.guard("AccountAdminQuery.checkUser", &[("user", &user)])?;
-        let (exist, message) = account::check_user(&ctx.server, user.as_str())
+        let v = account::check_user(&ctx.server, user.as_str())
             .await
             .field()?;
-        Ok(Some(CheckUserPayload { exist, message }))
+        Ok(Some(CheckUserPayload {
+            exist: v.ok,
+            message: v.message,
+        }))
     }
 }
 

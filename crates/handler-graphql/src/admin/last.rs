@@ -6,8 +6,6 @@ use crate::context::{Ctx, IntoField};
 use crate::scalars::{DateTime, DomainName, JidScalar};
 use juniper::{FieldResult, GraphQLObject, graphql_object};
 use meerkat_core::commands::last;
-use meerkat_core::store::LastActivity as Record;
-use meerkat_xmpp::BareJid;
 
 /// The user's last activity.
 #[derive(Clone, Debug, GraphQLObject)]
@@ -23,11 +21,11 @@ pub struct LastActivity {
 
 impl LastActivity {
     /// From a command result.
-    pub fn of((user, record): (BareJid, Record)) -> LastActivity {
+    pub fn of(r: last::UserLast) -> LastActivity {
         LastActivity {
-            user: JidScalar(user.into()),
-            timestamp: DateTime::from_secs(record.timestamp),
-            status: record.status,
+            user: JidScalar(r.user.into()),
+            timestamp: DateTime::from_secs(r.last.timestamp),
+            status: r.last.status,
         }
     }
 }
@@ -90,7 +88,6 @@ impl LastAdminQuery {
     /// Get the user's last status and timestamp
     async fn get_last(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<LastActivity>> {
         ctx.guard("LastAdminQuery.getLast", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_last"])?;
         get(ctx, user.as_str()).await
     }
 
@@ -101,7 +98,6 @@ impl LastAdminQuery {
         timestamp: Option<DateTime>,
     ) -> FieldResult<Option<i32>> {
         ctx.guard("LastAdminQuery.countActiveUsers", &[("domain", &domain)])?;
-        ctx.needs_modules(&["mod_last"])?;
         let n =
             last::count_active_users(&ctx.server, domain.as_str(), timestamp.as_ref().map(secs))
                 .await
@@ -119,7 +115,6 @@ impl LastAdminQuery {
     ) -> FieldResult<Option<Vec<OldUser>>> {
         let d = domain.as_ref().map(DomainName::as_str);
         ctx.guard("LastAdminQuery.listOldUsers", &[("domain", &domain)])?;
-        ctx.needs_modules(&["mod_last"])?;
         let list = last::list_old_users(&ctx.server, d, secs(&timestamp))
             .await
             .map_err(|e| with_context(e, d.map(|d| ("domain", d)).as_slice()))
@@ -141,7 +136,6 @@ impl LastAdminMutation {
         status: String,
     ) -> FieldResult<Option<LastActivity>> {
         ctx.guard("LastAdminMutation.setLast", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_last"])?;
         set(ctx, user.as_str(), timestamp, &status).await
     }
 
@@ -155,7 +149,6 @@ impl LastAdminMutation {
     ) -> FieldResult<Option<Vec<OldUser>>> {
         let d = domain.as_ref().map(DomainName::as_str);
         ctx.guard("LastAdminMutation.removeOldUsers", &[("domain", &domain)])?;
-        ctx.needs_modules(&["mod_last"])?;
         let list = last::remove_old_users(&ctx.server, d, secs(&timestamp))
             .await
             .map_err(|e| with_context(e, d.map(|d| ("domain", d)).as_slice()))

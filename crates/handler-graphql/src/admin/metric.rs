@@ -202,10 +202,10 @@ fn dict_of(d: MetricDict) -> MetricDictResult {
         dict: Some(
             d.dict
                 .into_iter()
-                .map(|(key, value)| {
+                .map(|p| {
                     Some(MetricDictEntry {
-                        key: Some(key),
-                        value: clamp(value),
+                        key: Some(p.key),
+                        value: clamp(p.value),
                     })
                 })
                 .collect(),

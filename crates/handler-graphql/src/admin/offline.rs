@@ -17,7 +17,6 @@ impl OfflineAdminMutation {
             "OfflineAdminMutation.deleteExpiredMessages",
             &[("domain", &domain)],
         )?;
-        ctx.needs_modules(&["mod_offline"])?;
         offline::delete_expired_messages(&ctx.server, domain.as_str())
             .await
             .map_err(|e| with_context(e, &[("domain", domain.as_str())]))
@@ -35,7 +34,6 @@ impl OfflineAdminMutation {
             "OfflineAdminMutation.deleteOldMessages",
             &[("domain", &domain)],
         )?;
-        ctx.needs_modules(&["mod_offline"])?;
         let days_text = days.0.to_string();
         offline::delete_old_messages(&ctx.server, domain.as_str(), days.0.unsigned_abs())
             .await

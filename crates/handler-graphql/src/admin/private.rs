@@ -56,7 +56,6 @@ impl PrivateAdminQuery {
         name_space: NonEmptyString,
     ) -> FieldResult<Option<XmlElement>> {
         ctx.guard("PrivateAdminQuery.getPrivate", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_private"])?;
         get(ctx, user.as_str(), &element, name_space.as_str()).await
     }
 }
@@ -73,7 +72,6 @@ impl PrivateAdminMutation {
         element_string: XmlElement,
     ) -> FieldResult<Option<XmlElement>> {
         ctx.guard("PrivateAdminMutation.setPrivate", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_private"])?;
         set(ctx, user.as_str(), &element_string).await
     }
 }

@@ -261,7 +261,6 @@ impl RosterAdminQuery {
     /// Get the user's roster/contacts
     async fn list_contacts(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Vec<Contact>>> {
         ctx.guard("RosterAdminQuery.listContacts", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
         let items = roster::list_contacts(&ctx.server, user.as_str())
             .await
             .map_err(|e| with_context(e, &[("user", user.as_str())]))
@@ -276,7 +275,6 @@ impl RosterAdminQuery {
         contact: JidScalar,
     ) -> FieldResult<Option<Contact>> {
         ctx.guard("RosterAdminQuery.getContact", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
         let item = roster::get_contact(&ctx.server, user.as_str(), contact.as_str())
             .await
             .map_err(|e| with_context(e, &[("contact", contact.as_str()), ("user", user.as_str())]))
@@ -299,7 +297,6 @@ impl RosterAdminMutation {
         groups: Option<Vec<String>>,
     ) -> FieldResult<Option<String>> {
         ctx.guard("RosterAdminMutation.addContact", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
         add(ctx, &user, &contact, name, groups)
             .await
             .field()
@@ -313,8 +310,7 @@ impl RosterAdminMutation {
         contacts: Vec<ContactInput>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
         ctx.guard("RosterAdminMutation.addContacts", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
-        Ok(outcomes(add_all(ctx, &user, contacts).await))
+        Ok(outcomes(add_all(ctx, &user, contacts).await.field()?))
     }
 
     /// Manage the user's subscription to the contact
@@ -325,7 +321,6 @@ impl RosterAdminMutation {
         action: SubAction,
     ) -> FieldResult<Option<String>> {
         ctx.guard("RosterAdminMutation.subscription", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
         subscribe(ctx, &user, &contact, action)
             .await
             .field()
@@ -339,7 +334,6 @@ impl RosterAdminMutation {
         contact: JidScalar,
     ) -> FieldResult<Option<String>> {
         ctx.guard("RosterAdminMutation.deleteContact", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
         delete(ctx, &user, &contact).await.field().map(Some)
     }
 
@@ -350,8 +344,7 @@ impl RosterAdminMutation {
         contacts: Vec<JidScalar>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
         ctx.guard("RosterAdminMutation.deleteContacts", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_roster"])?;
-        Ok(outcomes(delete_all(ctx, &user, contacts).await))
+        Ok(outcomes(delete_all(ctx, &user, contacts).await.field()?))
     }
 
     /// Manage mutual subscription between given users
@@ -365,7 +358,6 @@ impl RosterAdminMutation {
             "RosterAdminMutation.setMutualSubscription",
             &[("userA", &user_a), ("userB", &user_b)],
         )?;
-        ctx.needs_modules(&["mod_roster"])?;
         let action = match action {
             MutualSubAction::Connect => MutualAction::Connect,
             MutualSubAction::Disconnect => MutualAction::Disconnect,
@@ -394,10 +386,11 @@ impl RosterAdminMutation {
                 )
                 .collect();
         ctx.guard("RosterAdminMutation.subscribeToAll", &args)?;
-        ctx.needs_modules(&["mod_roster"])?;
         let specs: Vec<ContactSpec> = contacts.iter().map(ContactInput::spec).collect();
         Ok(outcomes(
-            roster::subscribe_to_all(&ctx.server, &user.spec(), &specs).await,
+            roster::subscribe_to_all(&ctx.server, &user.spec(), &specs)
+                .await
+                .field()?,
         ))
     }
 
@@ -411,10 +404,11 @@ impl RosterAdminMutation {
             .map(|c| ("contacts.jid", &c.jid as &dyn ScopeArg))
             .collect();
         ctx.guard("RosterAdminMutation.subscribeAllToAll", &args)?;
-        ctx.needs_modules(&["mod_roster"])?;
         let specs: Vec<ContactSpec> = contacts.iter().map(ContactInput::spec).collect();
         Ok(outcomes(
-            roster::subscribe_all_to_all(&ctx.server, &specs).await,
+            roster::subscribe_all_to_all(&ctx.server, &specs)
+                .await
+                .field()?,
         ))
     }
 }
@@ -445,12 +439,16 @@ pub async fn add_all(
     ctx: &Ctx,
     user: &JidScalar,
     contacts: Vec<ContactInput>,
-) -> Vec<CommandResult<String>> {
-    let mut out = Vec::with_capacity(contacts.len());
-    for c in contacts {
-        out.push(add(ctx, user, &c.jid, Some(c.name), c.groups).await);
-    }
-    out
+) -> CommandResult<Vec<CommandResult<String>>> {
+    let specs: Vec<ContactSpec> = contacts.iter().map(ContactInput::spec).collect();
+    let results = roster::add_contacts(&ctx.server, user.as_str(), &specs).await?;
+    Ok(results
+        .into_iter()
+        .zip(&specs)
+        .map(|(r, c)| {
+            r.map_err(|e| with_context(e, &[("user", user.as_str()), ("contact", c.jid.as_str())]))
+        })
+        .collect())
 }
 
 /// `subscription` for `user`.
@@ -477,10 +475,12 @@ pub async fn delete_all(
     ctx: &Ctx,
     user: &JidScalar,
     contacts: Vec<JidScalar>,
-) -> Vec<CommandResult<String>> {
-    let mut out = Vec::with_capacity(contacts.len());
-    for c in &contacts {
-        out.push(delete(ctx, user, c).await);
-    }
-    out
+) -> CommandResult<Vec<CommandResult<String>>> {
+    let jids: Vec<&str> = contacts.iter().map(JidScalar::as_str).collect();
+    let results = roster::delete_contacts(&ctx.server, user.as_str(), &jids).await?;
+    Ok(results
+        .into_iter()
+        .zip(&jids)
+        .map(|(r, c)| r.map_err(|e| with_context(e, &[("user", user.as_str()), ("contact", c)])))
+        .collect())
 }

@@ -197,7 +197,10 @@ impl ServerAdminQuery {
                         options: m
                             .options
                             .into_iter()
-                            .map(|(key, value)| ModuleOption { key, value })
+                            .map(|o| ModuleOption {
+                                key: o.key,
+                                value: o.value,
+                            })
                             .collect(),
                     })
                     .collect(),

@@ -880,7 +880,6 @@ impl VcardAdminQuery {
     /// Get the user's vcard
     async fn get_vcard(ctx: &Ctx, user: JidScalar) -> FieldResult<Option<Vcard>> {
         ctx.guard("VcardAdminQuery.getVcard", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_vcard"])?;
         get(ctx, user.as_str()).await
     }
 }
@@ -897,7 +896,6 @@ impl VcardAdminMutation {
         vcard: VcardInput,
     ) -> FieldResult<Option<Vcard>> {
         ctx.guard("VcardAdminMutation.setVcard", &[("user", &user)])?;
-        ctx.needs_modules(&["mod_vcard"])?;
         set(ctx, user.as_str(), vcard).await
     }
 }

@@ -12,16 +12,16 @@ impl AccountUserMutation {
     /// Remove an account.
     async fn unregister(ctx: &Ctx) -> FieldResult<Option<String>> {
         let user = ctx.user()?.to_string();
-        let (_, message) = account::remove_user(&ctx.server, &user).await.field()?;
-        Ok(Some(message))
+        let removed = account::remove_user(&ctx.server, &user).await.field()?;
+        Ok(Some(removed.message))
     }
 
     /// Change the password of the account.
     async fn change_password(ctx: &Ctx, new_password: String) -> FieldResult<Option<String>> {
         let user = ctx.user()?.to_string();
-        let (_, message) = account::change_password(&ctx.server, &user, &new_password)
+        let changed = account::change_password(&ctx.server, &user, &new_password)
             .await
             .field()?;
-        Ok(Some(message))
+        Ok(Some(changed.message))
     }
 }

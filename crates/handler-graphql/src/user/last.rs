@@ -16,7 +16,6 @@ impl LastUserQuery {
     /// Get the user's last activity information
     async fn get_last(ctx: &Ctx, user: Option<JidScalar>) -> FieldResult<Option<LastActivity>> {
         let me = ctx.user()?.clone();
-        ctx.needs_modules(&["mod_last"])?;
         let target = user.as_ref().map_or(me.as_str(), JidScalar::as_str);
         let r = last::get_last_as(&ctx.server, &me, target)
             .await
@@ -38,7 +37,6 @@ impl LastUserMutation {
         status: String,
     ) -> FieldResult<Option<LastActivity>> {
         let me = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_last"])?;
         admin::set(ctx, &me, timestamp, &status).await
     }
 }

@@ -17,7 +17,6 @@ impl PrivateUserQuery {
         name_space: NonEmptyString,
     ) -> FieldResult<Option<XmlElement>> {
         let me = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_private"])?;
         admin::get(ctx, &me, &element, name_space.as_str()).await
     }
 }
@@ -30,7 +29,6 @@ impl PrivateUserMutation {
     /// Set user's own private
     async fn set_private(ctx: &Ctx, element_string: XmlElement) -> FieldResult<Option<XmlElement>> {
         let me = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_private"])?;
         admin::set(ctx, &me, &element_string).await
     }
 }

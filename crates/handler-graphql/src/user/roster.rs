@@ -21,7 +21,6 @@ impl RosterUserQuery {
     /// Get the user's roster/contacts
     async fn list_contacts(ctx: &Ctx) -> FieldResult<Option<Vec<Contact>>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
         let items = roster::list_contacts(&ctx.server, user.as_str())
             .await
             .field()?;
@@ -33,7 +32,6 @@ impl RosterUserQuery {
     /// Get the user's contact
     async fn get_contact(ctx: &Ctx, contact: JidScalar) -> FieldResult<Option<Contact>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
         let item = roster::get_contact(&ctx.server, user.as_str(), contact.as_str())
             .await
             .map_err(|e| with_context(e, &[("contact", contact.as_str())]))
@@ -55,7 +53,6 @@ impl RosterUserMutation {
         groups: Option<Vec<String>>,
     ) -> FieldResult<Option<String>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
         admin::add(ctx, &user, &contact, name, groups)
             .await
             .field()
@@ -68,8 +65,9 @@ impl RosterUserMutation {
         contacts: Vec<ContactInput>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
-        Ok(outcomes(admin::add_all(ctx, &user, contacts).await))
+        Ok(outcomes(
+            admin::add_all(ctx, &user, contacts).await.field()?,
+        ))
     }
 
     /// Manage the user subscription to the contact
@@ -79,7 +77,6 @@ impl RosterUserMutation {
         action: SubAction,
     ) -> FieldResult<Option<String>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
         admin::subscribe(ctx, &user, &contact, action)
             .await
             .field()
@@ -89,7 +86,6 @@ impl RosterUserMutation {
     /// Delete user's contact
     async fn delete_contact(ctx: &Ctx, contact: JidScalar) -> FieldResult<Option<String>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
         admin::delete(ctx, &user, &contact).await.field().map(Some)
     }
 
@@ -99,7 +95,8 @@ impl RosterUserMutation {
         contacts: Vec<JidScalar>,
     ) -> FieldResult<Option<Vec<Option<Outcome>>>> {
         let user = me(ctx)?;
-        ctx.needs_modules(&["mod_roster"])?;
-        Ok(outcomes(admin::delete_all(ctx, &user, contacts).await))
+        Ok(outcomes(
+            admin::delete_all(ctx, &user, contacts).await.field()?,
+        ))
     }
 }

@@ -13,7 +13,6 @@ impl TokenUserMutation {
     /// Get a new token
     async fn request_token(ctx: &Ctx) -> FieldResult<Option<Token>> {
         let user = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_auth_token"])?;
         let t = token::request_token(&ctx.server, &user).await.field()?;
         Ok(Some(t.into()))
     }
@@ -21,7 +20,6 @@ impl TokenUserMutation {
     /// Revoke any tokens
     async fn revoke_token(ctx: &Ctx) -> FieldResult<Option<String>> {
         let user = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_auth_token"])?;
         token::revoke_token(&ctx.server, &user)
             .await
             .field()

@@ -14,7 +14,6 @@ impl VcardUserQuery {
     /// Get user's vcard
     async fn get_vcard(ctx: &Ctx, user: Option<JidScalar>) -> FieldResult<Option<Vcard>> {
         let me = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_vcard"])?;
         let target = user.as_ref().map_or(me.as_str(), JidScalar::as_str);
         admin::get(ctx, target).await
     }
@@ -28,7 +27,6 @@ impl VcardUserMutation {
     /// Set user's own vcard
     async fn set_vcard(ctx: &Ctx, vcard: VcardInput) -> FieldResult<Option<Vcard>> {
         let me = ctx.user()?.to_string();
-        ctx.needs_modules(&["mod_vcard"])?;
         admin::set(ctx, &me, vcard).await
     }
 }
