@@ -154,6 +154,8 @@ pub trait ModuleSpec: Module + Sized {
     const ALIASES: &'static [&'static str] = &[];
     /// MongooseIM options meerkat accepts but does not act on (warned, not refused).
     const IGNORED_OPTIONS: &'static [&'static str] = &[];
+    /// Whether it keeps state in the store (the server API reports its backend).
+    const STORED: bool = false;
     /// The options the module acts on.
     type Config: fmt::Debug + Send + Sync + 'static;
     /// Reads the options it acts on from its table; every problem goes into `diag` with
@@ -460,6 +462,8 @@ pub struct ModuleDescriptor {
     pub aliases: &'static [&'static str],
     /// MongooseIM options accepted with a warning.
     pub ignored_options: &'static [&'static str],
+    /// Whether it keeps state in the store.
+    pub stored: bool,
     reader: fn(&mut Section<'_>, &mut Diagnostics) -> Arc<dyn ConfiguredModule>,
 }
 
@@ -482,6 +486,7 @@ pub const fn descriptor<M: ModuleSpec>() -> ModuleDescriptor {
         name: M::NAME,
         aliases: M::ALIASES,
         ignored_options: M::IGNORED_OPTIONS,
+        stored: M::STORED,
         reader: read_erased::<M>,
     }
 }
@@ -613,6 +618,11 @@ impl Modules {
         self.loaded.iter().map(|(d, _)| d.name)
     }
 
+    /// The registry entries of the loaded modules, in registry order.
+    pub fn descriptors(&self) -> impl Iterator<Item = &ModuleDescriptor> {
+        self.loaded.iter().map(|(d, _)| d)
+    }
+
     /// The modules that declared `hook`, in order.
     pub(crate) fn hooked(&self, hook: Hook) -> impl Iterator<Item = &dyn Module> {
         self.table.hooks[hook as usize]
@@ -662,9 +672,9 @@ impl Modules {
     }
 
     /// The module whose service `domain` is, with the served host it belongs to.
-    pub(crate) fn service_for<'d>(
+    pub(crate) fn service_for(
         &self,
-        domain: &'d str,
+        domain: &str,
         is_served: impl Fn(&str) -> bool,
     ) -> Option<&dyn Module> {
         self.table.services.iter().find_map(|(p, i)| {

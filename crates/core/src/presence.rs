@@ -14,9 +14,8 @@ fn presence(ty: Option<&str>) -> Element {
 }
 
 async fn item(server: &Server, user: &BareJid, contact: &BareJid) -> Option<RosterItem> {
-    if !server.module::<crate::roster::Roster>().is_some() {
-        return None;
-    }
+    // Without mod_roster there are no roster items.
+    server.module::<crate::roster::Roster>()?;
     server
         .store()
         .roster_get_item(user.as_str(), contact.as_str())
@@ -178,7 +177,7 @@ pub async fn inbound_subscription(server: &Server, from: &Jid, user: &BareJid, e
         }
         return;
     }
-    if !server.module::<crate::roster::Roster>().is_some() {
+    if server.module::<crate::roster::Roster>().is_none() {
         deliver_to_available(server, user, el).await;
         return;
     }

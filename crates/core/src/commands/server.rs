@@ -346,28 +346,20 @@ pub struct HostTypeInfo {
     pub auth_methods: Vec<String>,
 }
 
-/// Modules that keep state in the store: MongooseIM reports their `backend`, which in
-/// meerkat is always the SQL store (`rdbms`), whatever the config says.
-const STORED_MODULES: &[&str] = &[
-    "mod_last",
-    "mod_offline",
-    "mod_private",
-    "mod_roster",
-    "mod_vcard",
-];
-
 /// Every host type (static hosts, then `general.host_types`). Modules are configured
 /// for all of them alike (meerkat has no `host_config`). MongooseIM reports, per module, the options whose key ends in
 /// `backend`; meerkat reports the backend it really uses. Accounts live in the SQL store
 /// (`rdbms`); `anonymous` is added when `[auth.anonymous]` is configured.
 pub fn host_types(server: &Server) -> Vec<HostTypeInfo> {
     let config = server.config();
-    let mut modules: Vec<ModuleInfo> = config
-        .modules
-        .names()
-        .map(|name| ModuleInfo {
-            name: name.to_owned(),
-            options: if STORED_MODULES.contains(&name) {
+    // Modules that keep state in the store: MongooseIM reports their `backend`, which in
+    // meerkat is always the SQL store (`rdbms`), whatever the config says.
+    let mut modules: Vec<ModuleInfo> = server
+        .modules()
+        .descriptors()
+        .map(|d| ModuleInfo {
+            name: d.name.to_owned(),
+            options: if d.stored {
                 vec![ModuleOption {
                     key: "backend".to_owned(),
                     value: Some("rdbms".to_owned()),

@@ -20,6 +20,7 @@ pub struct Last {
 impl ModuleSpec for Last {
     const NAME: &'static str = "mod_last";
     const IGNORED_OPTIONS: &'static [&'static str] = &["iqdisc", "backend"];
+    const STORED: bool = true;
     type Config = ();
     fn read_config(_s: &mut Section<'_>, _diag: &mut Diagnostics) -> Self::Config {}
     fn build(_config: &Self::Config, cx: &ModuleContext) -> Self {

@@ -179,6 +179,7 @@ pub struct Offline {
 impl ModuleSpec for Offline {
     const NAME: &'static str = "mod_offline";
     const IGNORED_OPTIONS: &'static [&'static str] = &["store_groupchat_messages", "backend"];
+    const STORED: bool = true;
     type Config = Option<String>;
     fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> Self::Config {
         s.opt("access_max_user_messages", diag)

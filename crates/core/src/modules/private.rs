@@ -19,6 +19,7 @@ pub struct Private {
 impl ModuleSpec for Private {
     const NAME: &'static str = "mod_private";
     const IGNORED_OPTIONS: &'static [&'static str] = &["iqdisc", "backend"];
+    const STORED: bool = true;
     type Config = ();
     fn read_config(_s: &mut Section<'_>, _diag: &mut Diagnostics) -> Self::Config {}
     fn build(_config: &Self::Config, cx: &ModuleContext) -> Self {

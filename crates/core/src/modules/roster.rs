@@ -213,6 +213,7 @@ pub struct RosterRequested;
 impl ModuleSpec for Roster {
     const NAME: &'static str = "mod_roster";
     const IGNORED_OPTIONS: &'static [&'static str] = &["iqdisc", "store_current_id", "backend"];
+    const STORED: bool = true;
     type Config = bool;
     fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> Self::Config {
         s.get_or("versioning", false, diag)

@@ -23,6 +23,7 @@ impl ModuleSpec for Vcard {
     const NAME: &'static str = "mod_vcard";
     const IGNORED_OPTIONS: &'static [&'static str] =
         &["iqdisc", "search", "backend", "matches", "ldap"];
+    const STORED: bool = true;
     type Config = String;
     fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> Self::Config {
         s.get_or("host", "vjud.@HOST@".to_owned(), diag)
