@@ -1,9 +1,9 @@
 //! `meerkat ctl`: MongooseIM's `mongooseimctl <category> <command> --arg value ...` over
 //! the admin GraphQL API of the running server.
 //!
-//! It finds the first plain-HTTP `mongoose_graphql_handler` with `schema_endpoint =
-//! "admin"` in the same config file the server runs with (`--config`), and its
-//! credentials. The commands are built from the served schema, as MongooseIM's
+//! It finds the first `mongoose_graphql_handler` with `schema_endpoint = "admin"` in the
+//! same config file the server runs with (`--config`), preferring one on a plain-HTTP
+//! listener, and its credentials. The commands are built from the served schema, as MongooseIM's
 //! `mongoose_graphql_commands` does: every field of a category of the query, mutation and
 //! subscription types is a command, its arguments are the command's `--name value`
 //! options, and the document selects every field of the result (object types that
@@ -15,7 +15,12 @@
 //! The HTTP client is a minimal HTTP/1.1 one over `std::net::TcpStream` to the listener's
 //! address (127.0.0.1 or ::1 for a wildcard address): one request per connection,
 //! `Content-Length` or chunked bodies. It keeps an HTTP client library out of the
-//! server binary; for the same reason TLS listeners are not used.
+//! server binary. On a TLS listener (`[listen.http.tls]`) it speaks TLS with rustls,
+//! which the server already links: the certificate must be valid for the name sent as
+//! `Host` (the handler's `host`, or `localhost` for `_`) and chain to `--cacert FILE`
+//! (PEM) if given, else to the system's trusted roots (`rustls-native-certs`, the same
+//! store curl and openssl use). A listener that asks for a client certificate
+//! (`tls.verify_mode`, "peer" by default) gets the one of `--cert` and `--key`.
 
 use anyhow::{Context, anyhow, bail};
 use base64::Engine;
@@ -24,7 +29,9 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Exit status of a usage message without a command (as `mongooseimctl`).
@@ -34,9 +41,18 @@ const MAX_TYPE_RECURSION_DEPTH: usize = 2;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The files of `--cacert`, `--cert` and `--key`, for a TLS listener.
+#[derive(Debug, Default)]
+pub struct TlsFiles {
+    /// CA certificates (PEM) trusted instead of the system's.
+    pub cacert: Option<PathBuf>,
+    /// A client certificate chain and its key (PEM).
+    pub client: Option<(PathBuf, PathBuf)>,
+}
+
 /// Runs `meerkat ctl ARGS...`.
-pub fn main(args: Vec<String>, source: &ConfigSource) -> ExitCode {
-    match run(&args, source) {
+pub fn main(args: Vec<String>, source: &ConfigSource, tls: &TlsFiles) -> ExitCode {
+    match run(&args, source, tls) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("meerkat ctl: {e:#}");
@@ -45,12 +61,17 @@ pub fn main(args: Vec<String>, source: &ConfigSource) -> ExitCode {
     }
 }
 
-fn run(args: &[String], source: &ConfigSource) -> anyhow::Result<u8> {
+fn run(args: &[String], source: &ConfigSource, files: &TlsFiles) -> anyhow::Result<u8> {
     let text = source
         .read()
         .map_err(|d| anyhow!("{}", d.to_string().trim_end()))?;
     let endpoint = find_endpoint(&text).with_context(|| format!("{source}"))?;
-    let client = Client { endpoint };
+    let tls = if endpoint.tls {
+        Some(tls_config(files)?)
+    } else {
+        None
+    };
+    let client = Client { endpoint, tls };
     let spec = Spec::fetch(&client)?;
     let Some(category_name) = args.first() else {
         print!("{}", spec.usage());
@@ -109,9 +130,12 @@ struct Endpoint {
     host: String,
     path: String,
     credentials: Option<(String, String)>,
+    /// On a TLS listener.
+    tls: bool,
 }
 
-/// The first plain-HTTP admin GraphQL endpoint in the config text.
+/// The first admin GraphQL endpoint in the config text on a plain-HTTP listener, else
+/// the first on a TLS listener.
 fn find_endpoint(text: &str) -> anyhow::Result<Endpoint> {
     let root: toml::Table = toml::from_str(text).context("invalid TOML")?;
     let listeners = root
@@ -120,7 +144,7 @@ fn find_endpoint(text: &str) -> anyhow::Result<Endpoint> {
         .and_then(|h| h.as_array())
         .cloned()
         .unwrap_or_default();
-    let mut tls_only = false;
+    let mut on_tls = None;
     for listener in &listeners {
         let handlers = listener
             .get("handlers")
@@ -132,8 +156,8 @@ fn find_endpoint(text: &str) -> anyhow::Result<Endpoint> {
             if h.get("schema_endpoint").and_then(|v| v.as_str()) != Some("admin") {
                 continue;
             }
-            if listener.get("tls").is_some() {
-                tls_only = true;
+            let tls = listener.get("tls").is_some();
+            if tls && on_tls.is_some() {
                 continue;
             }
             let port = listener
@@ -169,47 +193,179 @@ fn find_endpoint(text: &str) -> anyhow::Result<Endpoint> {
                 (Some(u), Some(p)) => Some((u.to_owned(), p.to_owned())),
                 _ => None,
             };
-            return Ok(Endpoint {
+            let endpoint = Endpoint {
                 addr: SocketAddr::new(ip, port),
                 host,
                 path,
                 credentials,
-            });
+                tls,
+            };
+            if !tls {
+                return Ok(endpoint);
+            }
+            on_tls = Some(endpoint);
         }
     }
-    if tls_only {
-        bail!(
-            "the admin GraphQL endpoints are all on TLS listeners; meerkat ctl needs a plain-HTTP one (e.g. on 127.0.0.1)"
-        );
+    if let Some(endpoint) = on_tls {
+        return Ok(endpoint);
     }
     bail!("no [[listen.http]] has a mongoose_graphql_handler with schema_endpoint = \"admin\"")
+}
+
+/// A connection to the server, plain or TLS.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Conn {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.set_read_timeout(timeout),
+            Conn::Tls(s) => s.sock.set_read_timeout(timeout),
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            // A server that closes without close_notify ends the body as a plain one
+            // would: bodies are delimited by Content-Length or chunks, and the rest (an
+            // SSE stream, an error answer) ends with the connection anyway.
+            Conn::Tls(s) => match s.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(0),
+                other => other,
+            },
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// The certificates of a PEM file named by `option`.
+fn read_certs(
+    option: &str,
+    path: &Path,
+) -> anyhow::Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem =
+        std::fs::read(path).with_context(|| format!("cannot read {option} {}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{option} {}", path.display()))?;
+    if certs.is_empty() {
+        bail!("{option} {}: no certificate in the file", path.display());
+    }
+    Ok(certs)
+}
+
+/// The TLS client configuration: roots from `--cacert` (PEM), else the system's; the
+/// client certificate of `--cert` and `--key`, if given.
+fn tls_config(files: &TlsFiles) -> anyhow::Result<Arc<rustls::ClientConfig>> {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match &files.cacert {
+        Some(path) => {
+            for cert in read_certs("--cacert", path)? {
+                roots
+                    .add(cert)
+                    .with_context(|| format!("--cacert {}", path.display()))?;
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(found.certs);
+            if roots.is_empty() {
+                bail!(
+                    "no trusted CA certificates found on this system ({} errors); pass --cacert FILE",
+                    found.errors.len()
+                );
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots);
+    let mut config = match &files.client {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let chain = read_certs("--cert", cert)?;
+            let key = PrivateKeyDer::from_pem_file(key).with_context(|| {
+                format!("--key {}: no readable unencrypted PEM key", key.display())
+            })?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .context("--cert and --key do not match")?
+        }
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
 
 /// A response head and body.
 struct Response {
     status: u16,
     chunked: bool,
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Conn>,
     content_length: Option<usize>,
     content_type: String,
 }
 
 struct Client {
     endpoint: Endpoint,
+    /// Set for a TLS listener.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Client {
     fn send(&self, head: &str, body: &[u8]) -> anyhow::Result<Response> {
         let ep = &self.endpoint;
-        let mut stream = TcpStream::connect_timeout(&ep.addr, CONNECT_TIMEOUT).with_context(
-            || {
-                format!(
-                    "cannot connect to the admin GraphQL endpoint at http://{}{} (is meerkat running with this config?)",
-                    ep.addr, ep.path
-                )
-            },
-        )?;
-        stream.set_read_timeout(Some(READ_TIMEOUT))?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let tcp = TcpStream::connect_timeout(&ep.addr, CONNECT_TIMEOUT).with_context(|| {
+            format!(
+                "cannot connect to the admin GraphQL endpoint at {scheme}://{}{} (is meerkat running with this config?)",
+                ep.addr, ep.path
+            )
+        })?;
+        tcp.set_read_timeout(Some(READ_TIMEOUT))?;
+        tcp.set_write_timeout(Some(READ_TIMEOUT))?;
+        let mut stream = match &self.tls {
+            None => Conn::Plain(tcp),
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::try_from(ep.host.clone())
+                    .with_context(|| format!("\"{}\" is not a TLS server name", ep.host))?;
+                let mut conn = rustls::ClientConnection::new(config.clone(), name)?;
+                let mut tcp = tcp;
+                while conn.is_handshaking() {
+                    conn.complete_io(&mut tcp).with_context(|| {
+                        format!(
+                            "TLS handshake with the admin GraphQL endpoint at {scheme}://{}{} (as {}) failed",
+                            ep.addr, ep.path, ep.host
+                        )
+                    })?;
+                }
+                Conn::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
+            }
+        };
         let mut request = head.to_owned();
         request.push_str(&format!("Host: {}\r\n", ep.host));
         if let Some((u, p)) = &ep.credentials {
@@ -217,12 +373,27 @@ impl Client {
             request.push_str(&format!("Authorization: Basic {token}\r\n"));
         }
         request.push_str("Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes())?;
-        stream.write_all(body)?;
-        stream.flush()?;
+        // A TLS 1.3 server refuses a missing client certificate after the handshake: the
+        // request or the answer fails.
+        let failed = || {
+            let hint = if self.tls.is_some() {
+                " (if its listener asks for a client certificate, pass --cert and --key)"
+            } else {
+                ""
+            };
+            format!(
+                "the request to {scheme}://{}{} failed{hint}",
+                ep.addr, ep.path
+            )
+        };
+        stream
+            .write_all(request.as_bytes())
+            .and_then(|()| stream.write_all(body))
+            .and_then(|()| stream.flush())
+            .with_context(failed)?;
         let mut reader = BufReader::new(stream);
         let mut line = String::new();
-        reader.read_line(&mut line)?;
+        reader.read_line(&mut line).with_context(failed)?;
         let status = line
             .split_whitespace()
             .nth(1)
@@ -370,16 +541,14 @@ impl Response {
     }
 }
 
+/// Percent-encodes a query-string value: everything but RFC 3986's unreserved characters.
 fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, ESCAPED).to_string()
 }
 
 /// graphql-js's introspection query, trimmed to what the commands need.
@@ -745,6 +914,7 @@ mod tests {
                 host: "admin.example".into(),
                 path: "/api/graphql".into(),
                 credentials: Some(("admin".into(), "secret".into())),
+                tls: false,
             }
         );
         let err = find_endpoint("[general]\nhosts = [\"a\"]\n").unwrap_err();
@@ -752,8 +922,11 @@ mod tests {
             err.to_string().contains("schema_endpoint = \"admin\""),
             "{err}"
         );
+        // Only on TLS: that one.
         let tls = "[[listen.http]]\nport = 1\n[listen.http.tls]\n[[listen.http.handlers.mongoose_graphql_handler]]\nschema_endpoint = \"admin\"\n";
-        assert!(find_endpoint(tls).unwrap_err().to_string().contains("TLS"));
+        let ep = find_endpoint(tls).unwrap();
+        assert!(ep.tls);
+        assert_eq!((ep.addr.port(), ep.host.as_str()), (1, "localhost"));
     }
 
     #[test]

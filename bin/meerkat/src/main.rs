@@ -40,6 +40,17 @@ enum Command {
     /// `meerkat ctl <category> <operation> --arg value ...`. Alone it lists the categories;
     /// with a category, its operations and their arguments.
     Ctl {
+        /// A TLS admin endpoint's certificate must chain to this CA certificate (PEM)
+        /// instead of the system's trusted roots.
+        #[arg(long, value_name = "FILE")]
+        cacert: Option<PathBuf>,
+        /// A client certificate chain (PEM) for a TLS listener that asks for one
+        /// (`tls.verify_mode` "peer", the default, or "selfsigned_peer").
+        #[arg(long, value_name = "FILE", requires = "key")]
+        cert: Option<PathBuf>,
+        /// The private key (PEM, unencrypted) of `--cert`.
+        #[arg(long, value_name = "FILE", requires = "cert")]
+        key: Option<PathBuf>,
         /// Category, operation, and `--name value` arguments (`--help` after an operation
         /// lists its arguments).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -62,7 +73,18 @@ fn main() -> ExitCode {
         Some(Command::Account(cmd)) => {
             account::main(cmd, &ConfigSource::resolve(cli.config), &cli.data_dir)
         }
-        Some(Command::Ctl { args }) => ctl::main(args, &ConfigSource::resolve(cli.config)),
+        Some(Command::Ctl {
+            args,
+            cacert,
+            cert,
+            key,
+        }) => {
+            let tls = ctl::TlsFiles {
+                cacert,
+                client: cert.zip(key),
+            };
+            ctl::main(args, &ConfigSource::resolve(cli.config), &tls)
+        }
         None | Some(Command::Run) => run(&ConfigSource::resolve(cli.config), &cli.data_dir),
     }
 }

@@ -359,3 +359,119 @@ fn ctl_needs_a_plain_admin_endpoint() -> anyhow::Result<()> {
     assert_eq!(out.stdout, "");
     Ok(())
 }
+
+/// The TLS fixtures of the integration tests: `server.pem` (for `localhost` and
+/// 127.0.0.1) and the client certificate `client.pem` issued by `ca.pem`; `other-ca.pem`
+/// issued neither.
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../integration-tests/fixtures/tls/{name}"))
+}
+
+#[test]
+fn ctl_reaches_an_https_admin_endpoint() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let port = free_port();
+    let cfg = dir.path().join("meerkat.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"[general]
+  hosts = ["localhost"]
+
+[[listen.http]]
+  ip_address = "127.0.0.1"
+  port = {port}
+  [listen.http.tls]
+    certfile = "{cert}"
+    keyfile = "{key}"
+    cacertfile = "{ca}"
+  [[listen.http.handlers.mongoose_graphql_handler]]
+    host = "_"
+    path = "/api/graphql"
+    schema_endpoint = "admin"
+    username = "admin"
+    password = "secret"
+"#,
+            cert = fixture("server.pem").display(),
+            key = fixture("server.key").display(),
+            ca = fixture("ca.pem").display(),
+        ),
+    )?;
+    let log = dir.path().join("server.log");
+    let file = File::create(&log)?;
+    let mut cmd = meerkat(dir.path(), &cfg);
+    cmd.arg("run").stdout(file.try_clone()?).stderr(file);
+    let mut server = Reaped(cmd.spawn()?);
+    wait_listening(&mut server, port, &log)?;
+    let d = dir.path();
+    let path = |name: &str| fixture(name).to_string_lossy().into_owned();
+    let (ca, other_ca) = (path("ca.pem"), path("other-ca.pem"));
+    let (cert, key) = (path("client.pem"), path("client.key"));
+    // The listener asks for a client certificate (`verify_mode` "peer", the default).
+    let tls = |cacert: &str| -> Vec<String> {
+        ["--cacert", cacert, "--cert", &cert, "--key", &key]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let run = |tls: Vec<String>, args: &[&str]| -> anyhow::Result<Out> {
+        let all: Vec<&str> = tls
+            .iter()
+            .map(String::as_str)
+            .chain(args.iter().copied())
+            .collect();
+        ctl(d, &cfg, &all)
+    };
+
+    // Trusting the issuing CA, with a client certificate: a mutation and a query.
+    let reg = [
+        "account",
+        "registerUser",
+        "--domain",
+        "localhost",
+        "--username",
+        "alice",
+        "--password",
+        "secret",
+    ];
+    let out = run(tls(&ca), &reg)?;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(
+        out.json()["data"]["account"]["registerUser"]["jid"],
+        "alice@localhost",
+        "{out:?}"
+    );
+    let out = run(tls(&ca), &["account", "listUsers", "--domain", "localhost"])?;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(
+        out.json()["data"]["account"]["listUsers"],
+        serde_json::json!(["alice@localhost"])
+    );
+
+    // The server's certificate is verified: another CA, or the system's roots (which do
+    // not hold the test CA), refuse it.
+    for args in [tls(&other_ca), vec![]] {
+        let out = run(args.clone(), &["account"])?;
+        assert_eq!(out.code, Some(1), "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("TLS handshake") || out.stderr.contains("CA certificates"),
+            "{args:?}: {out:?}"
+        );
+        assert_eq!(out.stdout, "", "{out:?}");
+    }
+    // Without a client certificate the server refuses the connection.
+    let out = run(vec!["--cacert".into(), ca.clone()], &["account"])?;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("pass --cert and --key"), "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
+    let out = ctl(d, &cfg, &["--cacert", "/nonexistent.pem", "account"])?;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("cannot read --cacert"), "{out:?}");
+
+    // A graceful stop over TLS.
+    let out = run(tls(&ca), &["server", "stop"])?;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let status = server.wait_timeout(Duration::from_secs(10))?;
+    assert!(status.success(), "{status}\n{}", log_of(&log));
+    Ok(())
+}

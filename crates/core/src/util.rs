@@ -1,4 +1,5 @@
-//! Small helpers: hex, random identifiers and XEP-0082 timestamps.
+//! Small helpers: hex, random identifiers and XEP-0082 timestamps (the calendar is the
+//! `time` crate's, the one used everywhere in the tree).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -31,54 +32,62 @@ pub fn now_secs() -> i64 {
     now_us() / 1_000_000
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// The UTC date-time of a Unix time in microseconds, clamped to the years 0000-9999 that
+/// the four-digit XEP-0082 form can write.
+fn utc_us(us: i64) -> time::OffsetDateTime {
+    let min = time::PrimitiveDateTime::MIN.assume_utc();
+    let max = time::PrimitiveDateTime::MAX.assume_utc();
+    let first = time::Date::from_calendar_date(0, time::Month::January, 1)
+        .map_or(min, |d| d.midnight().assume_utc());
+    let last = time::Date::from_calendar_date(9999, time::Month::December, 31)
+        .ok()
+        .and_then(|d| d.with_hms_micro(23, 59, 59, 999_999).ok())
+        .map_or(max, time::PrimitiveDateTime::assume_utc);
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .unwrap_or(if us < 0 { first } else { last })
+        .clamp(first, last)
 }
 
 /// XEP-0082 date-time in UTC with microseconds, e.g. `2026-11-25T18:39:05.123456Z`.
 pub fn timestamp_us(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let micros = us.rem_euclid(1_000_000);
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
+    let t = utc_us(us);
     format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
     )
 }
 
 /// XEP-0082 date-time in UTC with whole seconds, e.g. `2026-11-25T18:39:05Z`.
 pub fn timestamp_secs(secs: i64) -> String {
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
+    let t = utc_us(secs.saturating_mul(1_000_000));
     format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The Unix time (seconds) of a UTC calendar date and time of day, or `None` if the date
+/// does not exist (the 30th of February) or a field is out of range. A leap second
+/// (`second` 60) counts as the first second of the next minute, as in POSIX time.
+pub fn unix_secs(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> Option<i64> {
+    let month = time::Month::try_from(month).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    let leap = i64::from(second == 60);
+    let t = date
+        .with_hms(hour, minute, second - u8::try_from(leap).ok()?)
+        .ok()?;
+    Some(t.assume_utc().unix_timestamp() + leap)
 }
 
 /// Parses an XEP-0082 date-time (`2026-11-25T18:39:05Z`, optional fraction, `Z` or
@@ -110,9 +119,6 @@ pub fn parse_timestamp_us(s: &str) -> Option<i64> {
         num(14..16)?,
         num(17..19)?,
     );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
     let mut rest = &s[19..];
     let mut micros = 0i64;
     if let Some(frac) = rest.strip_prefix('.') {
@@ -135,9 +141,16 @@ pub fn parse_timestamp_us(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let days = days_from_civil(y, mo as u32, d as u32);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_secs;
-    Some(secs * 1_000_000 + micros)
+    let field = |v: i64| u8::try_from(v).ok();
+    let local = unix_secs(
+        i32::try_from(y).ok()?,
+        field(mo)?,
+        field(d)?,
+        field(h)?,
+        field(mi)?,
+        field(sec)?,
+    )?;
+    Some((local - offset_secs) * 1_000_000 + micros)
 }
 
 #[cfg(test)]
@@ -169,6 +182,40 @@ mod tests {
             "2026-11-26T18:39:05.123456Z"
         );
         assert_eq!(timestamp_secs(-1), "1969-12-31T23:59:59Z");
+        // Leap days, before 1970 and after 2038 (past 32-bit time_t).
+        assert_eq!(timestamp_secs(-2_203_891_200), "1900-03-01T00:00:00Z");
+        assert_eq!(timestamp_secs(-2_077_747_200), "1904-02-29T00:00:00Z");
+        assert_eq!(
+            timestamp_us(4_107_542_400_000_001),
+            "2100-03-01T00:00:00.000001Z"
+        );
+        assert_eq!(timestamp_secs(2_147_483_648), "2038-01-19T03:14:08Z");
+        assert_eq!(timestamp_secs(253_402_300_799), "9999-12-31T23:59:59Z");
+        // Beyond four-digit years: clamped, never a panic.
+        assert_eq!(timestamp_secs(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(timestamp_us(i64::MIN), "0000-01-01T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn calendar_dates_are_checked() {
+        assert_eq!(unix_secs(2000, 2, 29, 0, 0, 0), Some(951_782_400));
+        assert_eq!(unix_secs(2100, 2, 29, 0, 0, 0), None);
+        assert_eq!(unix_secs(2026, 4, 31, 0, 0, 0), None);
+        assert_eq!(unix_secs(1969, 12, 31, 23, 59, 59), Some(-1));
+        // A leap second is the next second.
+        assert_eq!(
+            unix_secs(2016, 12, 31, 23, 59, 60),
+            unix_secs(2017, 1, 1, 0, 0, 0)
+        );
+        assert_eq!(
+            parse_timestamp_us("2024-02-29T12:00:00Z"),
+            Some(1_709_208_000_000_000)
+        );
+        assert_eq!(parse_timestamp_us("2023-02-29T12:00:00Z"), None);
+        assert_eq!(
+            parse_timestamp_us("1900-01-01T00:00:00.5-01:00"),
+            Some(-2_208_985_200_000_000 + 500_000)
+        );
     }
 
     #[test]

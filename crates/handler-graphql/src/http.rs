@@ -9,7 +9,6 @@ use crate::user::UserSchema;
 use crate::{GraphqlConfig, SchemaEndpoint, guard};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
 use futures_util::StreamExt;
 use juniper::http::GraphQLResponse;
 use juniper::{ExecutionError, GraphQLError, InputValue, Value, Variables};
@@ -190,7 +189,7 @@ pub fn decode_post(body: &[u8]) -> Result<Request, Failure> {
 /// Decodes GET query parameters. Without credentials (`unauthenticated`), variables are
 /// not decoded: sending any refuses the request (401).
 pub fn decode_get(query_string: &str, unauthenticated: bool) -> Result<Request, Failure> {
-    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query_string).ok_or_else(|| {
+    let pairs: Vec<(String, String)> = form_pairs(query_string).ok_or_else(|| {
         Failure::new(
             StatusCode::BAD_REQUEST,
             "invalid_query_parameters",
@@ -245,25 +244,27 @@ pub fn decode_get(query_string: &str, unauthenticated: bool) -> Result<Request, 
     })
 }
 
-/// `application/x-www-form-urlencoded` pairs (percent-decoding, `+` as space).
-fn serde_urlencoded_pairs(qs: &str) -> Option<Vec<(String, String)>> {
+/// `application/x-www-form-urlencoded` pairs (`+` as space, percent-decoding). `None`
+/// (a 400) for a `%` not followed by two hex digits or a name or value that is not
+/// UTF-8 once decoded, as MongooseIM's HTTP server refuses them; the WHATWG decoders
+/// (`form_urlencoded`, `serde_urlencoded`) would keep the first as is and replace the
+/// second.
+fn form_pairs(qs: &str) -> Option<Vec<(String, String)>> {
     fn decode(s: &str) -> Option<String> {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex = s.get(i + 1..i + 3)?;
-                    out.push(u8::from_str_radix(hex, 16).ok()?);
-                    i += 2;
-                }
-                b => out.push(b),
-            }
-            i += 1;
+        let b = s.as_bytes();
+        let escapes_ok = b.iter().enumerate().all(|(i, &c)| {
+            c != b'%'
+                || b.get(i + 1..i + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        });
+        if !escapes_ok {
+            return None;
         }
-        String::from_utf8(out).ok()
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .ok()
+            .map(std::borrow::Cow::into_owned)
     }
     qs.split('&')
         .filter(|p| !p.is_empty())
@@ -278,124 +279,50 @@ fn unauthorized(code: &'static str, message: &str) -> Failure {
     Failure::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
-/// Who is asking, per the endpoint's rules (spec 5.2).
-/// The login throttle of the core (`[auth.login_throttle]`) applied to HTTP Basic auth
-/// of the user and domain-admin endpoints, as to SASL: a locked address or account is
-/// refused (429) before its password is checked, failures and successes are counted.
-struct Throttle<'a> {
-    ep: &'a Endpoint,
-    ip: Option<std::net::IpAddr>,
-    account: String,
-}
-
-impl<'a> Throttle<'a> {
-    fn check(ep: &'a Endpoint, req: &HttpRequest, account: &str) -> Result<Self, Failure> {
-        let ip = req.peer_addr().map(|a| a.ip());
-        if ep.server.login_throttle().check(ip, Some(account)).is_err() {
-            tracing::info!(user = account, ip = ?ip, "HTTP authentication refused: too many failures");
-            return Err(Failure::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_failed_attempts",
-                "Too many failed authentication attempts; try again later",
-            ));
-        }
-        Ok(Throttle {
-            ep,
-            ip,
-            account: account.to_owned(),
-        })
-    }
-
-    fn succeeded(&self) {
-        self.ep.server.login_throttle().succeeded(&self.account);
-    }
-
-    fn failed(&self) -> Failure {
-        self.ep
-            .server
-            .login_throttle()
-            .failed(self.ip, Some(&self.account));
-        unauthorized("wrong_credentials", "The provided credentials are wrong")
-    }
-}
-
+/// Who is asking, per the endpoint's rules (spec 5.2), through the shared Basic auth of
+/// listener-core (which applies the login throttle to the domain-admin and user
+/// endpoints); its refusals map to MongooseIM's 401 codes, and the throttle's to 429.
 pub async fn authenticate(ep: &Endpoint, req: &HttpRequest) -> Result<Auth, Failure> {
-    let header = req.headers().get(header::AUTHORIZATION);
-    let creds = match header {
-        None => None,
-        Some(h) => {
-            let parsed = h
-                .to_str()
-                .ok()
-                .and_then(|s| {
-                    s.strip_prefix("Basic ")
-                        .or_else(|| s.strip_prefix("basic "))
-                })
-                .and_then(|b| {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b.trim())
-                        .ok()
-                })
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
-            match parsed {
-                Some(c) => Some(c),
-                None => {
-                    return Err(unauthorized(
-                        "request_error",
-                        "Malformed authorization header",
-                    ));
-                }
+    use listener_core::auth::{self, Denied, Outcome};
+    let result = match auth::from_request(req) {
+        Err(e) => Err(Denied::Malformed(e)),
+        Ok(creds) => {
+            let peer = req.peer_addr().map(|a| a.ip());
+            let creds = creds.as_ref();
+            match ep.config.schema_endpoint {
+                SchemaEndpoint::Admin => auth::admin(ep.config.credentials.as_ref(), creds)
+                    .map(|o| matches!(o, Outcome::Granted(())).then_some(Auth::Admin)),
+                SchemaEndpoint::DomainAdmin => auth::domain_admin(&ep.server, peer, creds)
+                    .await
+                    .map(|o| granted(o).map(Auth::DomainAdmin)),
+                SchemaEndpoint::User => auth::user(&ep.server, peer, creds)
+                    .await
+                    .map(|o| granted(o).map(Auth::User)),
             }
         }
     };
-    match ep.config.schema_endpoint {
-        SchemaEndpoint::Admin => match (&ep.config.credentials, creds) {
-            (Some(expected), Some((u, p))) if expected.matches(&u, &p) => Ok(Auth::Admin),
-            (Some(_), Some(_)) => Err(unauthorized(
-                "wrong_credentials",
-                "The provided credentials are wrong",
-            )),
-            (Some(_), None) => Ok(Auth::Unauthorized),
-            // Without configured credentials the endpoint is open, and any credentials are refused.
-            (None, Some(_)) => Err(unauthorized(
-                "wrong_credentials",
-                "The provided credentials are wrong",
-            )),
-            (None, None) => Ok(Auth::Admin),
-        },
-        SchemaEndpoint::DomainAdmin => {
-            let Some((u, p)) = creds else {
-                return Ok(Auth::Unauthorized);
-            };
-            let throttle = Throttle::check(ep, req, &u)?;
-            let domain = u.strip_prefix("admin@").filter(|d| !d.is_empty());
-            match domain {
-                Some(d)
-                    if meerkat_core::commands::domain::check_admin_password(&ep.server, d, &p)
-                        .await =>
-                {
-                    throttle.succeeded();
-                    Ok(Auth::DomainAdmin(d.to_lowercase()))
-                }
-                _ => Err(throttle.failed()),
-            }
-        }
-        SchemaEndpoint::User => {
-            let Some((u, p)) = creds else {
-                return Ok(Auth::Unauthorized);
-            };
-            let jid = meerkat_core::commands::local_user(&ep.server, &u).ok();
-            let throttle =
-                Throttle::check(ep, req, jid.as_ref().map_or(u.as_str(), |j| j.as_str()))?;
-            match jid {
-                Some(jid) if ep.server.check_password(&jid, &p).await.unwrap_or(false) => {
-                    throttle.succeeded();
-                    Ok(Auth::User(jid))
-                }
-                _ => Err(throttle.failed()),
-            }
-        }
+    match result {
+        Ok(auth) => Ok(auth.unwrap_or(Auth::Unauthorized)),
+        Err(Denied::Malformed(_)) => Err(unauthorized(
+            "request_error",
+            "Malformed authorization header",
+        )),
+        Err(Denied::WrongCredentials) => Err(unauthorized(
+            "wrong_credentials",
+            "The provided credentials are wrong",
+        )),
+        Err(Denied::TooManyFailures) => Err(Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failed_attempts",
+            "Too many failed authentication attempts; try again later",
+        )),
+    }
+}
+
+fn granted<T>(o: listener_core::auth::Outcome<T>) -> Option<T> {
+    match o {
+        listener_core::auth::Outcome::Granted(t) => Some(t),
+        listener_core::auth::Outcome::Anonymous => None,
     }
 }
 
@@ -876,6 +803,55 @@ async fn pump(
             break; // client gone
         }
         until = deadline(tokio::time::Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod query_string_tests {
+    use super::*;
+
+    #[test]
+    fn get_parameters_are_form_decoded() {
+        let r = decode_get(
+            "query=%7B+checkAuth%7BauthStatus%7D%7D&operationName=&variables=%7B%22a%22%3A%22%C3%A9%22%7D",
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.query, "{ checkAuth{authStatus}}");
+        assert_eq!(r.operation_name, None);
+        assert_eq!(
+            r.variables.get("a"),
+            Some(&InputValue::scalar("é".to_owned()))
+        );
+        let r = decode_get("query=a%2Bb%25&&operationName=Op", false).unwrap();
+        assert_eq!(
+            (r.query.as_str(), r.operation_name.as_deref()),
+            ("a+b%", Some("Op"))
+        );
+    }
+
+    #[test]
+    fn malformed_query_strings_are_a_400() {
+        for qs in [
+            "query=%zz",
+            "query=%7",
+            "query=abc%",
+            "query=%C3",
+            "query=%FF%FE",
+            "qu%E9ry=x",
+            "query=x&variables=%7B%",
+        ] {
+            let f = decode_get(qs, false).unwrap_err();
+            assert_eq!(
+                (f.status, f.code, f.message.as_str()),
+                (
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query_parameters",
+                    "Invalid query string"
+                ),
+                "{qs}"
+            );
+        }
     }
 }
 

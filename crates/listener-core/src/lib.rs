@@ -2,6 +2,7 @@
 //! descriptor, the `[[listen.http]]` config with validation, TLS, and the actix-web server
 //! assembly (host/path routing, compression, connection limits).
 
+pub mod auth;
 pub mod config;
 pub mod handler;
 pub mod options;

@@ -517,3 +517,74 @@ async fn import_users_from_csv() {
     assert_eq!(p["notAllowed"], json!(["eve@nowhere.test"]));
     g.server.stop().await;
 }
+
+/// The shared Basic-auth parser (listener-core) as the GraphQL face maps it: a header
+/// that is not Basic credentials is 401 `request_error` on every endpoint; a query string
+/// that does not decode is 400 `invalid_query_parameters`.
+#[actix_rt::test]
+async fn malformed_authorization_headers_and_query_strings() {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let g = Gql::start("").await;
+    let q = json!({"query": "{ checkAuth { authStatus } }"});
+    let long = format!("admin:{}", "x".repeat(5000));
+    let malformed: Vec<Vec<u8>> = vec![
+        b"Basic !!!not-base64".to_vec(),
+        format!("Basic {}", b64(b"no-colon")).into_bytes(),
+        format!("Basic {}", b64(b"\xff\xfe:secret")).into_bytes(),
+        format!("Basic {}", b64(long.as_bytes())).into_bytes(),
+        b"Bearer abc".to_vec(),
+        b"Basic \xe9\xe9==".to_vec(),
+    ];
+    for listener in [ADMIN, DOMAIN_ADMIN, USER, OPEN_ADMIN] {
+        for value in &malformed {
+            let r = http()
+                .post(g.url(listener))
+                .header(
+                    "authorization",
+                    reqwest::header::HeaderValue::from_bytes(value).unwrap(),
+                )
+                .json(&q)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let b: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(
+                (status, codes(&b)),
+                (401, vec!["request_error".to_owned()]),
+                "{listener} {}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+    // The scheme name in any case.
+    let r = http()
+        .post(g.url(ADMIN))
+        .header("authorization", format!("bAsIc {}", b64(b"admin:secret")))
+        .json(&q)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["data"]["checkAuth"]["authStatus"], "AUTHORIZED");
+    // Query strings: bad escapes and bytes that are not UTF-8 once decoded.
+    for qs in [
+        "query=%zz",
+        "query=%7",
+        "query=%C3%28",
+        "query=x&operationName=%FF",
+    ] {
+        let r = http()
+            .get(format!("{}?{qs}", g.url(ADMIN)))
+            .basic_auth("admin", Some("secret"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{qs}");
+        let b: Value = r.json().await.unwrap();
+        assert_eq!(codes(&b), ["invalid_query_parameters"], "{qs}");
+    }
+    g.server.stop().await;
+}

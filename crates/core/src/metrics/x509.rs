@@ -4,7 +4,7 @@
 //! A minimal DER walk instead of a certificate parser: the two times sit at a fixed place
 //! (`Certificate → tbsCertificate → [version], serialNumber, signature, issuer →
 //! validity`), so reading them needs tag-length-value headers and the two time formats,
-//! nothing else. `rustls-pki-types` does not parse certificates, and a full parser
+//! nothing else (the calendar is `util::unix_secs`, on the `time` crate). `rustls-pki-types` does not parse certificates, and a full parser
 //! (`x509-parser` with nom, asn1-rs, der-parser, oid-registry and time) would be a large
 //! dependency for one field. Every read is bounds-checked: malformed input gives `None`.
 
@@ -81,35 +81,18 @@ fn time(input: &[u8]) -> Option<(i64, &[u8])> {
     if s[10] != b'Z' {
         return None;
     }
-    let (month, day) = (digits(&s[0..2])?, digits(&s[2..4])?);
-    let (hour, minute, second) = (digits(&s[4..6])?, digits(&s[6..8])?, digits(&s[8..10])?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some((days * 86_400 + hour * 3600 + minute * 60 + second, rest))
+    let field = |r: std::ops::Range<usize>| digits(&s[r]).and_then(|v| u8::try_from(v).ok());
+    let year = i32::try_from(year).ok()?;
+    let (month, day) = (field(0..2)?, field(2..4)?);
+    let (hour, minute, second) = (field(4..6)?, field(6..8)?, field(8..10)?);
+    let secs = crate::util::unix_secs(year, month, day, hour, minute, second)?;
+    Some((secs, rest))
 }
 
 fn digits(s: &[u8]) -> Option<i64> {
     s.iter().try_fold(0i64, |acc, b| {
         b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
     })
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -174,7 +157,11 @@ mHMW
         assert_eq!(utc("700101000000+"), None);
         assert_eq!(utc("701301000000Z"), None);
         assert_eq!(utc("7001010000Z"), None);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        // Calendar dates: leap days, and days that do not exist.
+        assert_eq!(utc("000229000000Z"), Some(951_782_400));
+        assert_eq!(utc("000301000000Z"), Some(11_017 * 86_400));
+        assert_eq!(utc("691231000000Z"), Some(-86_400));
+        assert_eq!(utc("010229000000Z"), None);
+        assert_eq!(utc("260431000000Z"), None);
     }
 }

@@ -110,15 +110,19 @@ fn put32(b: &mut Vec<u8>, v: u32) {
     b.extend_from_slice(&v.to_le_bytes());
 }
 
-/// MS-DOS (time, date) of a Unix time; DOS dates start in 1980.
+/// MS-DOS (time, date) of a Unix time (UTC); DOS dates start in 1980 and end in 2107.
 fn dos_time(unix_secs: i64) -> (u16, u16) {
-    // `timestamp_secs` gives `YYYY-MM-DDTHH:MM:SSZ`.
-    let s = crate::util::timestamp_secs(unix_secs.max(315_532_800));
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
-    let (y, mo, d) = (num(0..4), num(5..7), num(8..10));
-    let (h, mi, sec) = (num(11..13), num(14..16), num(17..19));
+    let t = time::OffsetDateTime::from_unix_timestamp(unix_secs.max(315_532_800))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let (h, mi, sec) = (
+        u16::from(t.hour()),
+        u16::from(t.minute()),
+        u16::from(t.second()),
+    );
+    let (mo, d) = (u16::from(u8::from(t.month())), u16::from(t.day()));
+    let y = u16::try_from(t.year() - 1980).unwrap_or(0).min(127);
     let time = (h << 11) | (mi << 5) | (sec / 2);
-    let date = (y.saturating_sub(1980).min(127) << 9) | (mo << 5) | d;
+    let date = (y << 9) | (mo << 5) | d;
     (time, date)
 }
 
