@@ -99,14 +99,10 @@ fn check_element_name(name: &str) -> Result<(), TypedError> {
         .map_err(|_| TypedError::InvalidName(name.to_owned()))
 }
 
-fn attr_name(local: Name) -> Result<NcName, TypedError> {
-    NcName::try_from(local).map_err(|e| TypedError::InvalidName(e.to_string()))
-}
-
-/// Local name of an attribute, without the `xml:` prefix kept for
-/// XML-namespace attributes.
-fn local_attr_name(a: &Attr) -> Name {
-    Name::from(a.name())
+/// The attribute's local name as an `NcName` (without the `xml:` prefix kept
+/// for XML-namespace attributes); short names stay inline, no allocation.
+fn attr_name(a: &Attr) -> Result<NcName, TypedError> {
+    NcName::try_from(a.name()).map_err(|_| TypedError::InvalidName(a.name().to_owned()))
 }
 
 /// Converts an [`Element`] to a [`minidom::Element`], copying it.
@@ -114,7 +110,7 @@ pub fn to_minidom(el: &Element) -> Result<minidom::Element, TypedError> {
     check_element_name(&el.name)?;
     let mut out = minidom::Element::bare(el.name.as_str(), el.ns.as_str());
     for a in &el.attrs {
-        out.set_attr(a.ns.clone(), attr_name(local_attr_name(a))?, a.value.as_str());
+        out.set_attr(a.ns.clone(), attr_name(a)?, a.value.as_str());
     }
     for node in &el.nodes {
         match node {
@@ -133,7 +129,7 @@ pub fn into_minidom(el: Element) -> Result<minidom::Element, TypedError> {
     check_element_name(&el.name)?;
     let mut out = minidom::Element::bare(el.name.as_str(), el.ns.as_str());
     for a in el.attrs {
-        let name = attr_name(local_attr_name(&a))?;
+        let name = attr_name(&a)?;
         out.set_attr(a.ns, name, a.value);
     }
     for node in el.nodes {
