@@ -25,9 +25,13 @@
 //! Parsing never panics: a payload that is not the expected element gives
 //! [`TypedError::Mismatch`], a malformed one [`TypedError::Invalid`].
 //! Serializing a typed value ([`from_typed`]) relies on xmpp-parsers'
-//! `Into<minidom::Element>`, which panics only on a value that cannot be
-//! written as XML at all (e.g. text with a NUL character): build typed values
-//! from checked data, as with any [`Element`].
+//! `Into<minidom::Element>`, which panics if the value cannot be written as
+//! XML (xso's `panicking-into-impl`): build typed values from checked data.
+//!
+//! xmpp-parsers writes what it types its own way (`+00:00` for `Z`, a
+//! message's `xml:lang` on its body, an explicit presence priority, unknown
+//! attributes discarded): a stanza that is only carried (forwarded in a
+//! carbon or a MAM result) stays an [`Element`].
 
 use minidom::Node as MiniNode;
 use rxml::{NcName, NcNameStr};
