@@ -51,12 +51,12 @@ pub enum Node {
 /// One attribute of an [`Element`], as returned by [`Element::all_attrs`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attr {
-    ns: Namespace<'static>,
+    pub(crate) ns: Namespace<'static>,
     /// Unnamespaced attributes and those in other namespaces: the local name.
     /// Attributes in the XML namespace: `xml:` + local name (e.g. `xml:lang`),
     /// so that [`Element::attrs`] can hand out the prefixed name by reference.
-    name: Name,
-    value: String,
+    pub(crate) name: Name,
+    pub(crate) value: String,
 }
 
 impl Attr {

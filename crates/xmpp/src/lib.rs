@@ -13,10 +13,13 @@
 //! * [`scram`] and [`sasl`]: SCRAM (RFC 5802 / RFC 7677) and PLAIN
 //!   (RFC 4616) SASL primitives, compatible with MongooseIM.
 //! * [`stanza`]: helpers to build stanza errors, stream errors and IQ results.
+//! * [`typed`]: the boundary to typed XEP payloads from `xmpp-parsers`
+//!   (MAM, RSM, data forms, MUC, carbons…), re-exported as [`xmpp_parsers`].
 
 #![deny(missing_docs)]
 
 pub use jid::{self, BareJid, FullJid, Jid};
+pub use xmpp_parsers;
 
 pub mod element;
 pub mod ns;
@@ -24,6 +27,7 @@ pub mod parse;
 pub mod sasl;
 pub mod scram;
 pub mod stanza;
+pub mod typed;
 
 pub use element::{Element, Node};
 pub use parse::{ParseError, ParseLimits};

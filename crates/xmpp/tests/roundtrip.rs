@@ -4,7 +4,8 @@
 mod common;
 
 use common::Rng;
-use meerkat_xmpp::{Element, ParseLimits, ns};
+use meerkat_xmpp::xmpp_parsers::minidom;
+use meerkat_xmpp::{Element, Node, ParseLimits, ns, typed};
 
 const NAMES: &[&str] = &[
     "a", "message", "body", "x-y", "_u", "é", "日本", "a.b", "Z9", "ns0", "stream", "xmpp", "error",
@@ -122,6 +123,48 @@ fn limits() -> ParseLimits {
         max_depth: 64,
         max_attrs: 64,
         ..ParseLimits::default()
+    }
+}
+
+/// The boundary to xmpp-parsers: an element converted to a `minidom::Element`
+/// and back is the same element (names, namespaces, attributes, text and
+/// children in order), and minidom sees the same names, namespaces and
+/// attribute values.
+#[test]
+fn minidom_conversion_is_identity() {
+    let mut rng = Rng::new(0x5eed_1234_abcd_0002);
+    for i in 0..3000 {
+        let e = gen_element(&mut rng, 4);
+        let m = typed::to_minidom(&e).unwrap_or_else(|err| panic!("case {i}: {err}\n{e:#?}"));
+        same_as_minidom(&e, &m, i);
+        assert_eq!(typed::from_minidom(m), e, "case {i}");
+        let m = typed::into_minidom(e.clone()).unwrap();
+        assert_eq!(typed::from_minidom(m), e, "case {i} (by value)");
+    }
+}
+
+fn same_as_minidom(e: &Element, m: &minidom::Element, case: usize) {
+    assert_eq!(m.name(), e.name(), "case {case}");
+    assert_eq!(m.ns(), e.ns(), "case {case}");
+    assert_eq!(m.attrs().len(), e.all_attrs().count(), "case {case}");
+    for a in e.all_attrs() {
+        assert_eq!(
+            m.attr_ns(a.ns(), a.name()),
+            Some(a.value()),
+            "case {case}: attribute {{{}}}{}",
+            a.ns(),
+            a.name()
+        );
+    }
+    let ours: Vec<_> = e.nodes().collect();
+    let theirs: Vec<_> = m.nodes().collect();
+    assert_eq!(ours.len(), theirs.len(), "case {case}");
+    for (o, t) in ours.into_iter().zip(theirs) {
+        match (o, t) {
+            (Node::Element(o), minidom::Node::Element(t)) => same_as_minidom(o, t, case),
+            (Node::Text(o), minidom::Node::Text(t)) => assert_eq!(o, t, "case {case}"),
+            _ => panic!("case {case}: node kinds differ"),
+        }
     }
 }
 
