@@ -6,7 +6,7 @@ mod conformance;
 
 use std::sync::Arc;
 
-use meerkat_core::store::Store;
+use meerkat_core::store::{AccountStore, RosterStore, Store};
 use meerkat_storage::{DB_FILE_NAME, SqliteStore, StorageError};
 
 async fn file_store() -> (tempfile::TempDir, Arc<dyn Store>) {
@@ -20,7 +20,8 @@ async fn memory_store() -> Arc<dyn Store> {
 }
 
 /// One `#[tokio::test]` per conformance function and backend flavour. Multi-threaded so
-/// the concurrency test really runs writers in parallel.
+/// the concurrency test really runs writers in parallel. Each function gets the
+/// `Arc<dyn Store>`, upcast to the area trait it takes.
 macro_rules! conformance_tests {
     ($($name:ident),* $(,)?) => {
         mod file {
@@ -49,12 +50,16 @@ conformance_tests!(
     remove_user_cascades,
     roster_round_trip,
     roster_versions,
+    roster_removal,
     offline_order,
     offline_remove_up_to,
     offline_remove_ids_and_bytes,
     offline_cleanup_per_domain,
+    offline_removal,
     vcards,
+    vcard_removal,
     private_storage,
+    private_removal,
     last_activity,
     concurrent_writers,
     dynamic_domains,

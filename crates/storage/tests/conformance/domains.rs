@@ -1,9 +1,8 @@
-//! Conformance of the dynamic-domain, domain-admin, auth-token, server-secret and
-//! private-listing methods.
+//! Conformance of [`DomainStore`]: dynamic domains and domain-admin passwords.
 
 use std::sync::Arc;
 
-use meerkat_core::store::{DomainStatus, DynamicDomain, Store};
+use meerkat_core::store::{DomainStatus, DomainStore, DynamicDomain};
 
 fn dd(domain: &str, host_type: &str, status: DomainStatus) -> DynamicDomain {
     DynamicDomain {
@@ -13,7 +12,7 @@ fn dd(domain: &str, host_type: &str, status: DomainStatus) -> DynamicDomain {
     }
 }
 
-pub async fn dynamic_domains(store: Arc<dyn Store>) {
+pub async fn dynamic_domains(store: Arc<dyn DomainStore>) {
     assert_eq!(store.domain_list().await.unwrap(), []);
     assert_eq!(store.domain_get("b.test").await.unwrap(), None);
     assert!(store.domain_insert("b.test", "type 1").await.unwrap());
@@ -57,7 +56,7 @@ pub async fn dynamic_domains(store: Arc<dyn Store>) {
     );
 }
 
-pub async fn domain_admin_passwords(store: Arc<dyn Store>) {
+pub async fn domain_admin_passwords(store: Arc<dyn DomainStore>) {
     assert_eq!(store.domain_admin_get("a.test").await.unwrap(), None);
     store.domain_admin_set("a.test", "one").await.unwrap();
     store.domain_admin_set("a.test", "two").await.unwrap();
@@ -72,62 +71,5 @@ pub async fn domain_admin_passwords(store: Arc<dyn Store>) {
     assert_eq!(
         store.domain_admin_get("b.test").await.unwrap().as_deref(),
         Some("three")
-    );
-}
-
-pub async fn auth_token_sequences(store: Arc<dyn Store>) {
-    let owner = "alice@example.com";
-    assert_eq!(store.auth_token_seq(owner).await.unwrap(), None);
-    assert!(!store.auth_token_revoke(owner).await.unwrap());
-    assert_eq!(store.auth_token_seq_init(owner, 40).await.unwrap(), 40);
-    // Set once: later calls return the stored number.
-    assert_eq!(store.auth_token_seq_init(owner, 7).await.unwrap(), 40);
-    assert!(store.auth_token_revoke(owner).await.unwrap());
-    assert_eq!(store.auth_token_seq(owner).await.unwrap(), Some(41));
-    assert_eq!(store.auth_token_seq_init(owner, 7).await.unwrap(), 41);
-    // Removing the account forgets the sequence number.
-    assert!(
-        store
-            .create_user("example.com", "alice", "pw")
-            .await
-            .unwrap()
-    );
-    assert!(store.remove_user("example.com", "alice").await.unwrap());
-    assert_eq!(store.auth_token_seq(owner).await.unwrap(), None);
-}
-
-pub async fn server_secrets(store: Arc<dyn Store>) {
-    assert_eq!(
-        store.secret_get_or_insert("k", "first").await.unwrap(),
-        "first"
-    );
-    assert_eq!(
-        store.secret_get_or_insert("k", "second").await.unwrap(),
-        "first"
-    );
-    assert_eq!(store.secret_get_or_insert("other", "x").await.unwrap(), "x");
-}
-
-pub async fn private_listing(store: Arc<dyn Store>) {
-    let owner = "alice@example.com";
-    assert_eq!(store.private_list(owner).await.unwrap(), []);
-    store
-        .private_set(owner, "urn:b", "<b xmlns='urn:b'/>")
-        .await
-        .unwrap();
-    store
-        .private_set(owner, "urn:a", "<a xmlns='urn:a'/>")
-        .await
-        .unwrap();
-    store
-        .private_set("bob@example.com", "urn:c", "<c xmlns='urn:c'/>")
-        .await
-        .unwrap();
-    assert_eq!(
-        store.private_list(owner).await.unwrap(),
-        [
-            ("urn:a".to_owned(), "<a xmlns='urn:a'/>".to_owned()),
-            ("urn:b".to_owned(), "<b xmlns='urn:b'/>".to_owned()),
-        ]
     );
 }

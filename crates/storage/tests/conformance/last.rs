@@ -1,8 +1,11 @@
-//! Last activity listed per domain (`Store::last_list_domain`).
+//! Conformance of [`LastStore`], including the per-domain listing
+//! (`LastStore::last_list_domain`).
 
 use std::sync::Arc;
 
-use meerkat_core::store::{LastActivity, Store};
+use meerkat_core::store::{LastActivity, LastStore};
+
+use super::{ALICE, BOB};
 
 fn last(timestamp: i64, status: &str) -> LastActivity {
     LastActivity {
@@ -11,9 +14,34 @@ fn last(timestamp: i64, status: &str) -> LastActivity {
     }
 }
 
+/// Last activity: absent, set, replace, per owner.
+pub async fn last_activity(store: Arc<dyn LastStore>) {
+    assert_eq!(store.last_get(ALICE).await.unwrap(), None);
+    let l1 = LastActivity {
+        timestamp: 1_700_000_000,
+        status: "Gone fishing 🎣".to_owned(),
+    };
+    store.last_set(ALICE, &l1).await.unwrap();
+    assert_eq!(store.last_get(ALICE).await.unwrap(), Some(l1));
+    let l2 = LastActivity {
+        timestamp: 1_700_000_100,
+        status: String::new(),
+    };
+    store.last_set(ALICE, &l2).await.unwrap();
+    assert_eq!(store.last_get(ALICE).await.unwrap(), Some(l2.clone()));
+    assert_eq!(store.last_get(BOB).await.unwrap(), None);
+    let l3 = LastActivity {
+        timestamp: 0,
+        status: "x".to_owned(),
+    };
+    store.last_set(BOB, &l3).await.unwrap();
+    assert_eq!(store.last_get(BOB).await.unwrap(), Some(l3));
+    assert_eq!(store.last_get(ALICE).await.unwrap(), Some(l2));
+}
+
 /// Only the records of the domain's users, ordered by local part; a domain that is a
 /// suffix of another (or contains LIKE wildcards) matches nothing else.
-pub async fn last_activity_per_domain(store: Arc<dyn Store>) {
+pub async fn last_activity_per_domain(store: Arc<dyn LastStore>) {
     assert!(
         store
             .last_list_domain("example.com")
@@ -66,7 +94,8 @@ pub async fn last_activity_per_domain(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
-    // Updates replace the record; removing the account removes it.
+    // Updates replace the record; removing the user removes it, and only theirs (account
+    // removal does it too: `remove_user_cascades`).
     store
         .last_set("alice@example.com", &last(150, "back"))
         .await
@@ -75,13 +104,16 @@ pub async fn last_activity_per_domain(store: Arc<dyn Store>) {
         store.last_list_domain("example.com").await.unwrap()[0],
         ("alice".to_owned(), last(150, "back"))
     );
-    assert!(store.create_user("example.com", "bob", "pw").await.unwrap());
-    assert!(store.remove_user("example.com", "bob").await.unwrap());
+    store.last_remove_user("bob@example.com").await.unwrap();
     assert_eq!(
         store.last_list_domain("example.com").await.unwrap(),
         vec![
             ("alice".to_owned(), last(150, "back")),
             ("alice2".to_owned(), last(50, "early")),
         ]
+    );
+    assert_eq!(
+        store.last_get("carol@sub.example.com").await.unwrap(),
+        Some(last(300, ""))
     );
 }

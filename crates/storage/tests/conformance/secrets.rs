@@ -1,0 +1,17 @@
+//! Conformance of [`SecretStore`].
+
+use std::sync::Arc;
+
+use meerkat_core::store::SecretStore;
+
+pub async fn server_secrets(store: Arc<dyn SecretStore>) {
+    assert_eq!(
+        store.secret_get_or_insert("k", "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.secret_get_or_insert("k", "second").await.unwrap(),
+        "first"
+    );
+    assert_eq!(store.secret_get_or_insert("other", "x").await.unwrap(), "x");
+}
