@@ -126,6 +126,13 @@ impl Server {
         for r in self.sm().resources(jid) {
             r.send(crate::sm::Routed::kick("account removed"));
         }
+        // The store removed the stored data of every area in one transaction; the hook
+        // is for what modules keep elsewhere.
+        for m in self.modules().hooked(crate::module::Hook::RemoveUser) {
+            if let Err(e) = m.remove_user(self, jid).await {
+                tracing::error!(jid = %jid, error = %e, "a module failed to remove a user's data");
+            }
+        }
         tracing::info!(jid = %jid, "user removed");
         Ok(())
     }

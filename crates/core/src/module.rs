@@ -101,7 +101,9 @@ pub trait Module: Any + Send + Sync {
         Box::pin(async {})
     }
 
-    /// [`Hook::RemoveUser`]: an account was removed; remove what the module keeps for it.
+    /// [`Hook::RemoveUser`]: an account was removed; remove what the module keeps for it
+    /// outside the store (the store removes a user's rows of every area, in one
+    /// transaction, before this runs).
     fn remove_user<'a>(
         &'a self,
         _server: &'a Server,

@@ -25,6 +25,7 @@ struct EchoModule {
     word: String,
     seen: AtomicU64,
     opened: AtomicU64,
+    removed: std::sync::Mutex<Vec<String>>,
     worker_stopped: Arc<AtomicBool>,
 }
 
@@ -53,6 +54,7 @@ impl ModuleSpec for EchoModule {
             word: config.word.clone(),
             seen: AtomicU64::new(0),
             opened: AtomicU64::new(0),
+            removed: Default::default(),
             worker_stopped: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -63,6 +65,7 @@ impl Module for EchoModule {
         r.iq(IqScope::Server, NS_TEST, "count");
         r.hook(Hook::UserSend, 10);
         r.hook(Hook::SessionOpened, 10);
+        r.hook(Hook::RemoveUser, 10);
         r.disco_feature(IqScope::Server, NS_TEST);
         r.service(&self.host);
     }
@@ -101,6 +104,15 @@ impl Module for EchoModule {
     fn session_opened<'a>(&'a self, _server: &'a Server, _jid: &'a FullJid) -> BoxFuture<'a, ()> {
         self.opened.fetch_add(1, Ordering::SeqCst);
         Box::pin(async {})
+    }
+
+    fn remove_user<'a>(
+        &'a self,
+        _server: &'a Server,
+        user: &'a meerkat_xmpp::BareJid,
+    ) -> BoxFuture<'a, Result<(), meerkat_core::store::StoreError>> {
+        self.removed.lock().unwrap().push(user.to_string());
+        Box::pin(async { Ok(()) })
     }
 
     fn route_service<'a>(
@@ -306,4 +318,17 @@ fn module_options_get_toml_path_diagnostics() {
             .any(|e| e.to_string() == "modules.mod_test_echo: unknown module"),
         "{diag:?}"
     );
+}
+
+#[tokio::test]
+async fn core_module_remove_user_hook_runs_after_the_account_is_gone() {
+    let h = harness().await;
+    let bob = meerkat_xmpp::BareJid::new("bob@localhost").unwrap();
+    h.server.remove_user(&bob).await.expect("removed");
+    let m = h.server.module::<EchoModule>().expect("loaded");
+    assert_eq!(*m.removed.lock().unwrap(), ["bob@localhost"]);
+    assert!(!h.server.user_exists(&bob).await.unwrap());
+    // Removing an account that does not exist runs no hook.
+    assert!(h.server.remove_user(&bob).await.is_err());
+    assert_eq!(m.removed.lock().unwrap().len(), 1);
 }

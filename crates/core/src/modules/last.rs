@@ -6,7 +6,7 @@ use crate::Server;
 use crate::config::{Diagnostics, Section};
 use crate::module::{Hook, IqRequest, IqScope, Module, ModuleContext, ModuleSpec, Registrar};
 use crate::router::BoxFuture;
-use crate::store::{LastActivity, Store, Subscription};
+use crate::store::{LastActivity, LastStore, RosterStore, Subscription};
 use crate::util::now_secs;
 use meerkat_xmpp::stanza::cond;
 use meerkat_xmpp::{Element, FullJid, ns};
@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 /// The loaded mod_last.
 pub struct Last {
-    store: Arc<dyn Store>,
+    store: Arc<dyn LastStore>,
+    /// Who may ask: the user's subscribers.
+    roster: Arc<dyn RosterStore>,
 }
 
 impl ModuleSpec for Last {
@@ -26,6 +28,7 @@ impl ModuleSpec for Last {
     fn build(_config: &Self::Config, cx: &ModuleContext) -> Self {
         Last {
             store: cx.store.clone(),
+            roster: cx.store.clone(),
         }
     }
 }
@@ -52,7 +55,7 @@ impl Module for Last {
             if !req.own() {
                 // XEP-0012: only contacts subscribed to the user's presence may ask.
                 let item = self
-                    .store
+                    .roster
                     .roster_get_item(user.as_str(), req.from.to_bare().as_str())
                     .await
                     .ok()

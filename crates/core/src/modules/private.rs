@@ -6,14 +6,14 @@ use crate::module::{
     Hook, IqRequest, IqScope, Module, ModuleContext, ModuleSpec, PersonalData, Registrar,
 };
 use crate::router::BoxFuture;
-use crate::store::{Store, StoreError};
+use crate::store::{PrivateStore, StoreError};
 use meerkat_xmpp::stanza::cond;
 use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 use std::sync::Arc;
 
 /// The loaded mod_private.
 pub struct Private {
-    store: Arc<dyn Store>,
+    store: Arc<dyn PrivateStore>,
 }
 
 impl ModuleSpec for Private {

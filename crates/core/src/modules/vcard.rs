@@ -7,14 +7,14 @@ use crate::module::{
     Hook, IqRequest, IqScope, Module, ModuleContext, ModuleSpec, PersonalData, Registrar,
 };
 use crate::router::BoxFuture;
-use crate::store::{Store, StoreError};
+use crate::store::{StoreError, VcardStore};
 use meerkat_xmpp::stanza::cond;
 use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 use std::sync::Arc;
 
 /// The loaded mod_vcard.
 pub struct Vcard {
-    store: Arc<dyn Store>,
+    store: Arc<dyn VcardStore>,
     /// The search service's host pattern, as configured (not served).
     pub search_host: String,
 }
