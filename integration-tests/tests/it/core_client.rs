@@ -225,7 +225,7 @@ pub struct Client {
 }
 
 impl Client {
-    fn new(c2s: C2s) -> Client {
+    pub fn new(c2s: C2s) -> Client {
         Client {
             c2s,
             mailbox: None,

@@ -16,6 +16,7 @@ mod graphql_session;
 mod graphql_stanza;
 mod listener;
 mod prometheus;
+mod rest_admin;
 mod websocket;
 mod websocket_limits;
 mod ws_client;
