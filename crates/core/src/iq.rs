@@ -5,16 +5,11 @@
 
 use crate::Server;
 use crate::module::{IqRequest, IqScope};
-use meerkat_xmpp::stanza::{ErrorType, cond, error_reply};
+use meerkat_xmpp::stanza::cond;
 use meerkat_xmpp::{Element, Jid, ns};
 
 fn error(iq: &Element, condition: &str) -> Option<Element> {
-    Some(error_reply(
-        iq,
-        ErrorType::default_for(condition),
-        condition,
-        None,
-    ))
+    Some(crate::module::iq_error(iq, condition))
 }
 
 /// The payload of an IQ get/set: its one child element.

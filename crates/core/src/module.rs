@@ -284,7 +284,8 @@ impl SessionIq<'_> {
     }
 }
 
-fn iq_error(iq: &Element, condition: &str) -> Element {
+/// An IQ error reply with `condition` and its default type.
+pub(crate) fn iq_error(iq: &Element, condition: &str) -> Element {
     use meerkat_xmpp::stanza::{ErrorType, error_reply};
     error_reply(iq, ErrorType::default_for(condition), condition, None)
 }

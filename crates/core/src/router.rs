@@ -133,50 +133,39 @@ pub(crate) async fn deliver(server: &Server, r: &Resource, el: Element) {
     }
 }
 
+/// Runs the [`Hook::MessageDelivered`] hooks for a message that reached the sessions
+/// `sids`.
+async fn message_delivered(m: &MessageRoute<'_>, sids: &[u64]) {
+    for module in m.server.modules().hooked(Hook::MessageDelivered) {
+        module.message_delivered(m, sids).await;
+    }
+}
+
 async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
     let ty = el.attr("type").unwrap_or("normal").to_owned();
     let bare = to.to_bare();
     let resources = server.sm().resources(&bare);
     let modules = server.modules();
     // The message hooks (carbons) see the message and the recipient's sessions.
-    let hooked = modules.has_hook(Hook::MessageSent) || modules.has_hook(Hook::MessageDelivered);
+    let route = |el| MessageRoute {
+        server,
+        from,
+        to: &bare,
+        resources: &resources,
+        el,
+    };
     if modules.has_hook(Hook::MessageSent) {
-        let m = MessageRoute {
-            server,
-            from,
-            to: &bare,
-            resources: &resources,
-            el: &el,
-        };
+        let m = route(&el);
         for module in modules.hooked(Hook::MessageSent) {
             module.message_sent(&m).await;
         }
     }
-    let delivered = |sids: &[u64], el: Element| {
-        let resources = &resources;
-        let bare = &bare;
-        let sids = sids.to_vec();
-        async move {
-            if !hooked {
-                return;
-            }
-            let m = MessageRoute {
-                server,
-                from,
-                to: bare,
-                resources,
-                el: &el,
-            };
-            for module in modules.hooked(Hook::MessageDelivered) {
-                module.message_delivered(&m, &sids).await;
-            }
-        }
-    };
+    let after = modules.has_hook(Hook::MessageDelivered);
     if let Ok(full) = to.try_as_full() {
         if let Some(r) = resources.iter().find(|r| r.jid == *full) {
-            if hooked {
+            if after {
                 deliver(server, r, el.clone()).await;
-                delivered(&[r.sid], el).await;
+                message_delivered(&route(&el), &[r.sid]).await;
             } else {
                 deliver(server, r, el).await;
             }
@@ -203,15 +192,14 @@ async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
                 }
             }
             _ => {
-                let targets: Vec<u64> = available
-                    .iter()
-                    .filter(|r| r.priority == best)
-                    .map(|r| r.sid)
-                    .collect();
-                for r in available.iter().filter(|r| r.priority == best) {
+                let targets = available.iter().filter(|r| r.priority == best);
+                for r in targets.clone() {
                     deliver(server, r, el.clone()).await;
                 }
-                delivered(&targets, el).await;
+                if after {
+                    let sids: Vec<u64> = targets.map(|r| r.sid).collect();
+                    message_delivered(&route(&el), &sids).await;
+                }
             }
         }
         return;

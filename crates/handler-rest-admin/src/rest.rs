@@ -2,7 +2,7 @@
 //! with known keys only, and errors as a status with a JSON-encoded string.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use meerkat_core::commands::{CommandError, ErrorKind};
 use serde_json::{Map, Value};
 
@@ -23,6 +23,8 @@ pub enum Refusal {
     Unauthorized,
     /// 400 "Invalid request body".
     InvalidBody,
+    /// 413: the body is over [`MAX_BODY`].
+    TooLarge,
 }
 
 impl From<Refusal> for HttpResponse {
@@ -32,6 +34,7 @@ impl From<Refusal> for HttpResponse {
                 .insert_header(("www-authenticate", r#"Basic realm="mongooseim""#))
                 .finish(),
             Refusal::InvalidBody => error(StatusCode::BAD_REQUEST, "Invalid request body"),
+            Refusal::TooLarge => error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
         }
     }
 }
@@ -53,9 +56,19 @@ pub fn command_error(e: &CommandError) -> HttpResponse {
     error(status, &e.message)
 }
 
-/// A JSON object body whose keys are all in `known` ("Invalid request body" otherwise).
-pub fn body(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, Refusal> {
-    match serde_json::from_slice::<Value>(bytes) {
+/// The largest request body read (every admin body is a few short fields).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Reads the body (call it after [`authorize`]: nothing is read for an unauthorized
+/// request), at most [`MAX_BODY`] bytes, as a JSON object whose keys are all in `known`
+/// ("Invalid request body" otherwise).
+pub async fn body(payload: web::Payload, known: &[&str]) -> Result<Map<String, Value>, Refusal> {
+    let bytes = payload
+        .to_bytes_limited(MAX_BODY)
+        .await
+        .map_err(|_| Refusal::TooLarge)?
+        .map_err(|_| Refusal::InvalidBody)?;
+    match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) if m.keys().all(|k| known.contains(&k.as_str())) => Ok(m),
         _ => Err(Refusal::InvalidBody),
     }

@@ -27,12 +27,12 @@ pub async fn register(
     req: HttpRequest,
     state: web::Data<State>,
     path: web::Path<String>,
-    bytes: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     if let Err(r) = authorize(&req, &state) {
         return r.into();
     }
-    let m = match body(&bytes, &["username", "password"]) {
+    let m = match body(payload, &["username", "password"]).await {
         Ok(m) => m,
         Err(r) => return r.into(),
     };
@@ -59,12 +59,12 @@ pub async fn change_password(
     req: HttpRequest,
     state: web::Data<State>,
     path: web::Path<(String, String)>,
-    bytes: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     if let Err(r) = authorize(&req, &state) {
         return r.into();
     }
-    let m = match body(&bytes, &["newpass"]) {
+    let m = match body(payload, &["newpass"]).await {
         Ok(m) => m,
         Err(r) => return r.into(),
     };

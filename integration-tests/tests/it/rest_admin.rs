@@ -163,6 +163,21 @@ async fn rest_admin_users_bad_requests() {
         assert_eq!(r.status(), 400, "{body}");
         assert_eq!(r.json::<Value>().await.unwrap(), json!(message));
     }
+    // Bodies are bounded; without credentials nothing is read at all.
+    let big = format!(
+        "{{\"username\": \"{}\", \"password\": \"pw\"}}",
+        "a".repeat(70_000)
+    );
+    let r = c
+        .post(&base)
+        .basic_auth(AUTH.0, Some(AUTH.1))
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let r = c.post(&base).body(big).send().await.unwrap();
+    assert_eq!(r.status(), 401);
     // An unknown domain is the command's error.
     let r = c
         .get(s.url(0, "/api/users/nowhere.test"))
