@@ -6,6 +6,8 @@ pub mod auth;
 pub mod config;
 pub mod handler;
 pub mod options;
+#[cfg(feature = "rest")]
+pub mod rest;
 pub mod server;
 pub mod tls;
 
