@@ -171,11 +171,25 @@ impl Server {
         password: &str,
     ) -> Result<bool, AccountError> {
         let start = Instant::now();
-        let result = match self.stored_password(jid).await {
-            Ok(Some(p)) => {
-                let password = password.to_owned();
-                // PBKDF2 for SCRAM-stored passwords: off the async workers.
-                Ok(self.hash_job(move || p.verify_plain(&password)).await)
+        let (domain, user) = parts(jid);
+        let stored = self.store().get_password(domain, user).await;
+        let result = match stored {
+            Ok(Some(raw)) => {
+                let cache = self.verified_passwords();
+                if cache.contains(jid.as_str(), &raw, password) {
+                    Ok(true)
+                } else {
+                    let p = StoredPassword::from_storage_string(&raw).map_err(|e| {
+                        AccountError::Store(StoreError::Corrupt(format!("password of {jid}: {e}")))
+                    })?;
+                    let pw = password.to_owned();
+                    // PBKDF2 for SCRAM-stored passwords: off the async workers.
+                    let ok = self.hash_job(move || p.verify_plain(&pw)).await;
+                    if ok {
+                        cache.insert(jid.as_str(), &raw, password);
+                    }
+                    Ok(ok)
+                }
             }
             // An unknown account costs what a known one does (no user-existence timing
             // oracle): one PBKDF2 run against fake keys when keys are stored.
@@ -199,7 +213,7 @@ impl Server {
                 }
                 Ok(false)
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         };
         self.domain_metrics(jid.domain().as_str())
             .auth

@@ -20,6 +20,7 @@ pub mod shaper;
 pub mod sm;
 pub mod store;
 pub mod util;
+pub mod verified_passwords;
 
 pub use accounts::AccountError;
 pub use meerkat_xmpp;

@@ -28,6 +28,7 @@ struct Inner {
     hash_jobs: Arc<tokio::sync::Semaphore>,
     login_throttle: crate::login_throttle::LoginThrottle,
     fake_salt_key: tokio::sync::OnceCell<Vec<u8>>,
+    verified_passwords: crate::verified_passwords::VerifiedPasswords,
     modules: crate::module::Modules,
     /// Turns true when the modules' workers must end.
     module_stop: tokio::sync::watch::Sender<bool>,
@@ -64,6 +65,7 @@ impl Server {
                 )),
                 login_throttle,
                 fake_salt_key: Default::default(),
+                verified_passwords: Default::default(),
                 modules,
                 module_stop: tokio::sync::watch::Sender::new(false),
                 module_workers: Default::default(),
@@ -184,6 +186,10 @@ impl Server {
     /// Login failure throttling (see [`crate::login_throttle`]).
     pub fn login_throttle(&self) -> &crate::login_throttle::LoginThrottle {
         &self.inner.login_throttle
+    }
+    /// Passwords verified recently (see [`crate::verified_passwords`]).
+    pub(crate) fn verified_passwords(&self) -> &crate::verified_passwords::VerifiedPasswords {
+        &self.inner.verified_passwords
     }
     /// The key fake SCRAM salts of unknown users derive from: kept in the store, so that
     /// an unknown user's salt is as stable across restarts as a real one's.

@@ -669,3 +669,31 @@ async fn core_password_hashing_leaves_the_async_worker_free() {
         "the runtime stalled {max_gap:?} while hashing (one hash: {took:?})"
     );
 }
+
+/// Verified passwords are remembered (so that APIs checking Basic credentials on every
+/// request hash once), but never past a password change or an account removal, and a
+/// wrong password is still refused after a right one was remembered.
+#[tokio::test]
+async fn core_remembered_passwords_follow_changes_and_removal() {
+    let h = Harness::new().await;
+    h.user("alice", "old").await;
+    let alice: meerkat_xmpp::BareJid = format!("alice@{DOMAIN}").parse().unwrap();
+    let s = &h.server;
+    assert!(s.check_password(&alice, "old").await.unwrap());
+    assert!(s.check_password(&alice, "old").await.unwrap(), "remembered");
+    assert!(!s.check_password(&alice, "wrong").await.unwrap());
+    assert!(!s.check_password(&alice, "").await.unwrap());
+
+    s.set_password(&alice, "new").await.unwrap();
+    assert!(
+        !s.check_password(&alice, "old").await.unwrap(),
+        "the old password stops working at once"
+    );
+    assert!(s.check_password(&alice, "new").await.unwrap());
+
+    s.remove_user(&alice).await.unwrap();
+    assert!(!s.check_password(&alice, "new").await.unwrap());
+    // Registered again with the same password: a new salt, checked afresh, and valid.
+    h.user("alice", "new").await;
+    assert!(s.check_password(&alice, "new").await.unwrap());
+}
