@@ -6,6 +6,11 @@
 //! Each API group (`contacts`, `messages`, `sse`, ...) is a module with its routes and its
 //! part of the OpenAPI document, listed once in [`GROUPS`].
 
+mod contacts;
+mod messages;
+mod rooms;
+mod sse;
+
 use actix_web::dev::{Service as _, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,8 +43,44 @@ struct Group {
     api: fn() -> utoipa::openapi::OpenApi,
 }
 
-/// The groups served so far.
-const GROUPS: &[Group] = &[];
+/// The groups, in `handlers` order.
+const GROUPS: &[Group] = &[
+    Group {
+        name: "sse",
+        routes: sse::routes,
+        api: sse::Api::openapi,
+    },
+    Group {
+        name: "messages",
+        routes: messages::routes,
+        api: messages::Api::openapi,
+    },
+    Group {
+        name: "contacts",
+        routes: contacts::routes,
+        api: contacts::Api::openapi,
+    },
+    Group {
+        name: "rooms",
+        routes: rooms::rooms_routes,
+        api: rooms::RoomsApi::openapi,
+    },
+    Group {
+        name: "rooms_config",
+        routes: rooms::config_routes,
+        api: rooms::ConfigApi::openapi,
+    },
+    Group {
+        name: "rooms_users",
+        routes: rooms::users_routes,
+        api: rooms::UsersApi::openapi,
+    },
+    Group {
+        name: "rooms_messages",
+        routes: rooms::messages_routes,
+        api: rooms::MessagesApi::openapi,
+    },
+];
 
 /// The document's frame; the groups add their paths.
 #[derive(OpenApi)]
@@ -119,7 +160,6 @@ impl Handler for ClientApiHandler {
 
 /// What every route reads.
 pub(crate) struct State {
-    #[allow(dead_code)]
     config: ClientApiConfig,
     server: meerkat_core::Server,
 }
@@ -135,7 +175,6 @@ impl State {
 
 /// The user the request's Basic credentials (`bare_jid:password`) authenticate: 401 with
 /// MongooseIM's realm for none, bad ones, or an address the login throttle locked.
-#[allow(dead_code)]
 pub(crate) async fn authorize(req: &HttpRequest, state: &State) -> Result<BareJid, Refusal> {
     let presented = listener_core::auth::from_request(req).map_err(|_| Refusal::Unauthorized)?;
     let peer = req.peer_addr().map(|a| a.ip());
@@ -194,7 +233,6 @@ pub(crate) fn cors(mut res: ServiceResponse) -> ServiceResponse {
 /// A resource of this API with the routes `routes` adds: CORS on every answer, `OPTIONS`
 /// answered 200 without credentials, other methods than the route's 405. For example
 /// `cfg.service(resource("/contacts", |r| r.route(web::get().to(list))))`.
-#[allow(dead_code)]
 pub(crate) fn resource(
     path: &str,
     routes: impl FnOnce(actix_web::Resource) -> actix_web::Resource,

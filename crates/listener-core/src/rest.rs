@@ -112,6 +112,33 @@ fn decode(s: &str) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
+/// A roster item as both REST APIs show it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Contact {
+    /// The contact's bare JID.
+    pub jid: String,
+    /// `none`, `to`, `from` or `both`.
+    #[schema(pattern = "^(none|to|from|both)$")]
+    pub subscription: &'static str,
+    /// Pending requests: `none`, `in`, `out` or `both`.
+    #[schema(pattern = "^(none|in|out|both)$")]
+    pub ask: &'static str,
+}
+
+impl From<meerkat_core::store::RosterItem> for Contact {
+    fn from(item: meerkat_core::store::RosterItem) -> Contact {
+        use meerkat_core::store::Subscription;
+        Contact {
+            jid: item.contact,
+            subscription: match item.subscription {
+                Subscription::Remove => "none",
+                s => s.as_str(),
+            },
+            ask: item.ask.as_str(),
+        }
+    }
+}
+
 /// Where a REST handler's API documentation is served.
 pub const DOCS_PATH: &str = "/api-docs";
 

@@ -1,0 +1,157 @@
+//! `/messages[/{with}]`: send a chat message as the user; read the user's archive
+//! (MongooseIM's `mongoose_client_api_messages`).
+
+use crate::{State, authorize, resource};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use listener_core::rest::{body, command_error, error, query};
+use meerkat_core::commands::{CommandError, stanza};
+use meerkat_core::meerkat_xmpp::Jid;
+use serde_json::Value;
+
+/// The group's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(send, archive, archive_with))]
+pub struct Api;
+
+/// The group's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/messages", |r| {
+        r.route(web::get().to(archive)).route(web::post().to(send))
+    }))
+    .service(resource("/messages/{with}", |r| {
+        r.route(web::get().to(archive_with))
+    }));
+}
+
+/// A message to send.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documentation only: bodies are read as JSON objects with known keys
+pub struct NewMessage {
+    /// The recipient's JID.
+    to: String,
+    /// The text.
+    body: String,
+}
+
+/// The id of a sent message.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Sent {
+    /// The stanza's `id`.
+    id: String,
+}
+
+/// Sends a chat message from the user's bare JID.
+#[utoipa::path(post, path = "/messages", operation_id = "sendMessage", tag = "messages",
+    request_body = NewMessage,
+    responses(
+        (status = 200, description = "Sent", body = Sent),
+        (status = 400, description = "Missing recipient JID / Missing message body / Invalid recipient JID / Invalid request body", body = String),
+        (status = 401, description = "Bad or missing credentials"),
+        (status = 413, description = "Request body too large", body = String),
+    ))]
+pub async fn send(
+    req: HttpRequest,
+    state: web::Data<State>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let user = match authorize(&req, &state).await {
+        Ok(u) => u,
+        Err(r) => return r.into(),
+    };
+    let m = match body(payload, &["to", "body"]).await {
+        Ok(m) => m,
+        Err(r) => return r.into(),
+    };
+    let to = match m.get("to") {
+        None => return error(StatusCode::BAD_REQUEST, "Missing recipient JID"),
+        Some(Value::String(to)) => to,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "Invalid recipient JID"),
+    };
+    let text = match m.get("body") {
+        None => return error(StatusCode::BAD_REQUEST, "Missing message body"),
+        Some(Value::String(b)) => b,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "Invalid request body"),
+    };
+    match stanza::send_chat_message(&state.server, Some(&user), None, to, text).await {
+        Ok(id) => HttpResponse::Ok().json(Sent { id }),
+        Err(e) => command_error(&e),
+    }
+}
+
+/// An archived message (the shape the SSE `message` event also uses).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ArchivedMessage {
+    from: String,
+    to: String,
+    id: String,
+    body: String,
+    /// Milliseconds since the Unix epoch.
+    timestamp: i64,
+}
+
+/// The user's latest archived messages (needs MAM, not in meerkat yet).
+#[utoipa::path(get, path = "/messages", operation_id = "getMessages", tag = "messages",
+    params(
+        ("limit" = Option<u32>, Query, description = "At most this many (default 50)"),
+        ("before" = Option<i64>, Query, description = "Only older than this, in Unix milliseconds"),
+    ),
+    responses(
+        (status = 200, description = "Oldest first", body = Vec<ArchivedMessage>),
+        (status = 400, description = "Invalid query string / Invalid limit / Invalid value of 'before'", body = String),
+        (status = 401, description = "Bad or missing credentials"),
+        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = String),
+    ))]
+pub async fn archive(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    lookup(&req, &state, None).await
+}
+
+/// The user's latest archived messages with one contact (needs MAM, not in meerkat yet).
+#[utoipa::path(get, path = "/messages/{with}", operation_id = "getMessagesWith", tag = "messages",
+    params(
+        ("with" = String, Path, description = "The other party's JID"),
+        ("limit" = Option<u32>, Query, description = "At most this many (default 50)"),
+        ("before" = Option<i64>, Query, description = "Only older than this, in Unix milliseconds"),
+    ),
+    responses(
+        (status = 200, description = "Oldest first", body = Vec<ArchivedMessage>),
+        (status = 400, description = "Invalid interlocutor JID / Invalid query string / Invalid limit / Invalid value of 'before'", body = String),
+        (status = 401, description = "Bad or missing credentials"),
+        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = String),
+    ))]
+pub async fn archive_with(
+    req: HttpRequest,
+    state: web::Data<State>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    lookup(&req, &state, Some(&path)).await
+}
+
+/// Validates as MongooseIM does (interlocutor, query keys, limit, before), then looks the
+/// archive up.
+async fn lookup(req: &HttpRequest, state: &State, with: Option<&str>) -> HttpResponse {
+    if let Err(r) = authorize(req, state).await {
+        return r.into();
+    }
+    if with.is_some_and(|w| Jid::new(w).is_err()) {
+        return error(StatusCode::BAD_REQUEST, "Invalid interlocutor JID");
+    }
+    let q = match query(req, &["limit", "before"]) {
+        Ok(q) => q,
+        Err(r) => return r.into(),
+    };
+    for (k, v) in &q {
+        match k.as_str() {
+            "limit" if v.parse::<u32>().is_err() => {
+                return error(StatusCode::BAD_REQUEST, "Invalid limit");
+            }
+            "before" if v.parse::<i64>().is_err() => {
+                return error(StatusCode::BAD_REQUEST, "Invalid value of 'before'");
+            }
+            _ => {}
+        }
+    }
+    // The archive is mod_mam's, which meerkat does not have yet (issue 15 replaces this
+    // with the lookup): the answer of every API for a module that is not running.
+    command_error(&CommandError::module_not_loaded(vec!["mod_mam"]))
+}
