@@ -6,7 +6,13 @@
 //! Each API group (`users`, `sessions`, ...) is a module with its routes and its part of
 //! the OpenAPI document, listed once in [`GROUPS`].
 
+mod absent;
+mod contacts;
+mod domain;
+mod messages;
+mod metrics;
 mod sessions;
+mod stanzas;
 mod users;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -42,7 +48,7 @@ struct Group {
     api: fn() -> utoipa::openapi::OpenApi,
 }
 
-/// The groups served so far.
+/// The groups, in `handlers` order.
 const GROUPS: &[Group] = &[
     Group {
         name: "users",
@@ -53,6 +59,46 @@ const GROUPS: &[Group] = &[
         name: "sessions",
         routes: sessions::routes,
         api: sessions::Api::openapi,
+    },
+    Group {
+        name: "messages",
+        routes: messages::routes,
+        api: messages::Api::openapi,
+    },
+    Group {
+        name: "stanzas",
+        routes: stanzas::routes,
+        api: stanzas::Api::openapi,
+    },
+    Group {
+        name: "contacts",
+        routes: contacts::routes,
+        api: contacts::Api::openapi,
+    },
+    Group {
+        name: "muc_light",
+        routes: absent::muc_light_routes,
+        api: absent::MucLightApi::openapi,
+    },
+    Group {
+        name: "muc",
+        routes: absent::muc_routes,
+        api: absent::MucApi::openapi,
+    },
+    Group {
+        name: "inbox",
+        routes: absent::inbox_routes,
+        api: absent::InboxApi::openapi,
+    },
+    Group {
+        name: "domain",
+        routes: domain::routes,
+        api: domain::Api::openapi,
+    },
+    Group {
+        name: "metrics",
+        routes: metrics::routes,
+        api: metrics::Api::openapi,
     },
 ];
 
@@ -183,10 +229,6 @@ impl Service for AdminApiService {
                 openapi(self.state.config.handlers.as_deref()),
             );
         }
-        cfg.default_service(web::to(|| async {
-            HttpResponse::NotImplemented()
-                .json("This part of the admin REST API is not available in this build yet")
-        }));
     }
 }
 
