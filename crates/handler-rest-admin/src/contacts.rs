@@ -41,10 +41,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn jid(s: &str, invalid: &str) -> Result<BareJid, HttpResponse> {
+/// `s` as a bare JID, or a 400 with `invalid`.
+fn jid(s: &str, invalid: &str) -> Result<BareJid, Box<HttpResponse>> {
     Jid::new(s)
         .map(|j| j.to_bare())
-        .map_err(|_| error(StatusCode::BAD_REQUEST, invalid))
+        .map_err(|_| Box::new(error(StatusCode::BAD_REQUEST, invalid)))
 }
 
 /// Lists the user's contacts (a contact in the path is ignored, as in MongooseIM).
@@ -65,7 +66,7 @@ pub async fn list(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
         "Invalid user JID",
     ) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match roster::list_contacts(&state.server, user.as_str()).await {
         Ok(items) => {
@@ -104,7 +105,7 @@ pub async fn add(
     }
     let user = match jid(&path, "Invalid user JID") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let m = match body(payload, &["jid"]).await {
         Ok(m) => m,
@@ -114,7 +115,7 @@ pub async fn add(
         None => return error(StatusCode::BAD_REQUEST, "Missing JID"),
         Some(Value::String(c)) => match jid(c, "Invalid JID") {
             Ok(c) => c,
-            Err(r) => return r,
+            Err(r) => return *r,
         },
         Some(_) => return error(StatusCode::BAD_REQUEST, "Invalid JID"),
     };
@@ -159,8 +160,8 @@ async fn action_request(
     payload: web::Payload,
 ) -> Result<(BareJid, BareJid, String), HttpResponse> {
     authorize(req, state).map_err(HttpResponse::from)?;
-    let user = jid(&path.0, "Invalid user JID")?;
-    let contact = jid(&path.1, "Invalid contact JID")?;
+    let user = jid(&path.0, "Invalid user JID").map_err(|r| *r)?;
+    let contact = jid(&path.1, "Invalid contact JID").map_err(|r| *r)?;
     let m = body(payload, &["action"])
         .await
         .map_err(HttpResponse::from)?;
@@ -255,11 +256,11 @@ pub async fn remove(
     }
     let user = match jid(&path.0, "Invalid user JID") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let contact = match jid(&path.1, "Invalid contact JID") {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match roster::delete_contact(&state.server, user.as_str(), contact.as_str()).await {
         Ok(_) => HttpResponse::NoContent().finish(),

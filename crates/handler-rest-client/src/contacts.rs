@@ -30,10 +30,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The most contacts one bulk removal names.
 pub const MAX_BULK: usize = 1_000;
 
-fn parse_jid(s: &str) -> Result<BareJid, HttpResponse> {
-    Jid::new(s)
-        .map(|j| j.to_bare())
-        .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("Invalid JID: {s}")))
+fn parse_jid(s: &str) -> Option<BareJid> {
+    Jid::new(s).ok().map(|j| j.to_bare())
+}
+
+fn invalid_jid(s: &str) -> HttpResponse {
+    error(StatusCode::BAD_REQUEST, &format!("Invalid JID: {s}"))
 }
 
 /// Lists the user's contacts.
@@ -85,8 +87,8 @@ pub async fn add(req: HttpRequest, state: web::Data<State>, payload: web::Payloa
         return error(StatusCode::BAD_REQUEST, "Missing JID");
     };
     let contact = match parse_jid(jid) {
-        Ok(c) => c,
-        Err(r) => return r,
+        Some(c) => c,
+        None => return invalid_jid(jid),
     };
     match roster::add_contact(&state.server, user.as_str(), contact.as_str(), "", &[]).await {
         Ok(_) => HttpResponse::NoContent().finish(),
@@ -143,8 +145,8 @@ pub async fn delete_many(
             return error(StatusCode::BAD_REQUEST, "Invalid request body");
         };
         match parse_jid(s) {
-            Ok(j) => jids.push(j),
-            Err(r) => return r,
+            Some(j) => jids.push(j),
+            None => return invalid_jid(s),
         }
     }
     let mut not_deleted = Vec::new();
@@ -203,8 +205,8 @@ pub async fn act(
         Err(r) => return r.into(),
     };
     let contact = match parse_jid(&path) {
-        Ok(c) => c,
-        Err(r) => return r,
+        Some(c) => c,
+        None => return invalid_jid(&path),
     };
     let m = match body(payload, &["action"]).await {
         Ok(m) => m,
@@ -245,8 +247,8 @@ pub async fn delete_one(
         Err(r) => return r.into(),
     };
     let contact = match parse_jid(&path) {
-        Ok(c) => c,
-        Err(r) => return r,
+        Some(c) => c,
+        None => return invalid_jid(&path),
     };
     match roster::delete_contact(&state.server, user.as_str(), contact.as_str()).await {
         Ok(_) => HttpResponse::NoContent().finish(),

@@ -17,6 +17,8 @@ mod graphql_stanza;
 mod listener;
 mod prometheus;
 mod rest_admin;
+mod rest_admin_groups;
+mod rest_client;
 mod websocket;
 mod websocket_limits;
 mod ws_client;

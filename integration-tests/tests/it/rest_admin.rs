@@ -1,6 +1,6 @@
 //! The admin REST API (`mongoose_admin_api`) over real HTTP: MongooseIM 6.5's `users` and
-//! `sessions` routes, its auth rule, statuses and JSON-string errors. The other groups
-//! still answer 501 (issue 13).
+//! `sessions` routes, its auth rule, statuses and JSON-string errors (the other groups:
+//! rest_admin_groups.rs).
 
 use crate::common::{TestServer, http};
 use serde_json::{Value, json};
@@ -278,16 +278,4 @@ async fn rest_admin_sessions_list_and_kick() {
         .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<Value>().await.unwrap(), json!("No active session"));
-}
-
-#[actix_rt::test]
-async fn rest_admin_groups_not_served_yet_say_so() {
-    let s = start().await;
-    let r = http()
-        .get(s.url(0, "/api/contacts/alice@localhost"))
-        .basic_auth(AUTH.0, Some(AUTH.1))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 501);
 }
