@@ -26,6 +26,11 @@ check-features:
     cargo clippy -p meerkat --all-targets --no-default-features --features handler-rest-client -- -D warnings
     cargo clippy -p meerkat --all-targets --no-default-features --features handler-prometheus -- -D warnings
 
+# schemathesis against both REST APIs' generated OpenAPI documents (debug binary).
+schemathesis:
+    cargo build -p meerkat
+    bash integration-tests/schemathesis/check.sh target/debug/meerkat
+
 # The whole CI.
 ci:
     .ci/run

@@ -9,7 +9,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{body, command_error, error};
+use listener_core::rest::{ErrorMessage, body, command_error, error};
 use meerkat_core::commands::CommandError;
 use meerkat_core::meerkat_xmpp::Jid;
 use serde_json::Value;
@@ -186,10 +186,10 @@ const ROOM_FIELDS: &[Field] = &[
     request_body = NewMucLight,
     responses(
         (status = 201, description = "Created; the body is the room's JID", body = String, content_type = "text/plain"),
-        (status = 400, description = "Missing owner JID / Invalid owner JID / Missing room name / Missing room subject / Invalid request body", body = String),
+        (status = 400, description = "Missing owner JID / Invalid owner JID / Missing room name / Missing room subject / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "MUC Light server not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "MUC Light server not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_light_create(
     req: HttpRequest,
@@ -212,11 +212,11 @@ pub async fn muc_light_create(
     request_body = NewMucLightWithId,
     responses(
         (status = 201, description = "Created; the body is the room's JID", body = String, content_type = "text/plain"),
-        (status = 400, description = "Missing room ID / Missing owner JID / Invalid owner JID / Missing room name / Missing room subject / Invalid request body", body = String),
+        (status = 400, description = "Missing room ID / Missing owner JID / Invalid owner JID / Missing room name / Missing room subject / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "The room already exists", body = String),
-        (status = 404, description = "MUC Light server not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "The room already exists", body = ErrorMessage),
+        (status = 404, description = "MUC Light server not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_light_create_with_id(
     req: HttpRequest,
@@ -238,11 +238,11 @@ pub async fn muc_light_create_with_id(
     request_body = Invitation,
     responses(
         (status = 204, description = "Invited"),
-        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing recipient JID / Invalid recipient JID / Invalid request body", body = String),
+        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing recipient JID / Invalid recipient JID / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "The sender is not a member", body = String),
-        (status = 404, description = "MUC Light server not found / Room not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "The sender is not a member", body = ErrorMessage),
+        (status = 404, description = "MUC Light server not found / Room not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_light_invite(
     req: HttpRequest,
@@ -271,11 +271,11 @@ const MESSAGE_FIELDS: &[Field] = &[
     request_body = RoomMessage,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing message body / Invalid request body", body = String),
+        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing message body / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "The sender is not a member", body = String),
-        (status = 404, description = "MUC Light server not found / Room not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "The sender is not a member", body = ErrorMessage),
+        (status = 404, description = "MUC Light server not found / Room not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_light_message(
     req: HttpRequest,
@@ -298,7 +298,7 @@ pub async fn muc_light_message(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "MUC Light server not found / Room not found", body = String),
+        (status = 404, description = "MUC Light server not found / Room not found", body = ErrorMessage),
     ))]
 pub async fn muc_light_delete(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     checked(&req, &state, None, &[], not_found(NO_MUC_LIGHT)).await
@@ -310,10 +310,10 @@ pub async fn muc_light_delete(req: HttpRequest, state: web::Data<State>) -> Http
     request_body = NewMuc,
     responses(
         (status = 201, description = "Created; the body is the room's name", body = String, content_type = "text/plain"),
-        (status = 400, description = "Missing room name / Missing owner JID / Invalid owner JID / Missing nickname / Invalid room name / Invalid request body", body = String),
+        (status = 400, description = "Missing room name / Missing owner JID / Invalid owner JID / Missing nickname / Invalid room name / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "MUC domain not found / User not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "MUC domain not found / User not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_create(
     req: HttpRequest,
@@ -334,10 +334,10 @@ pub async fn muc_create(
     request_body = MucInvitation,
     responses(
         (status = 204, description = "Invited"),
-        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing recipient JID / Invalid recipient JID / Missing invite reason / Invalid request body", body = String),
+        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing recipient JID / Invalid recipient JID / Missing invite reason / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "MUC domain not found / Room not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "MUC domain not found / Room not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_invite(
     req: HttpRequest,
@@ -362,10 +362,10 @@ pub async fn muc_invite(
     request_body = RoomMessage,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing message body / Invalid request body", body = String),
+        (status = 400, description = "Missing sender JID / Invalid sender JID / Missing message body / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "MUC domain not found", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "MUC domain not found", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn muc_message(
     req: HttpRequest,
@@ -388,7 +388,7 @@ pub async fn muc_message(
     responses(
         (status = 204, description = "Kicked"),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "MUC domain not found / Room not found / Moderator not found", body = String),
+        (status = 404, description = "MUC domain not found / Room not found / Moderator not found", body = ErrorMessage),
     ))]
 pub async fn muc_kick(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     checked(&req, &state, None, &[], not_found(NO_MUC)).await
@@ -410,9 +410,9 @@ fn no_inbox() -> HttpResponse {
     params(("host_type" = String, Path), ("days" = i64, Path, description = "Entries older than this many days")),
     responses(
         (status = 200, description = "The number of removed entries", body = i64),
-        (status = 400, description = "Invalid number of days", body = String),
+        (status = 400, description = "Invalid number of days", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Host type not found / module not loaded", body = String),
+        (status = 404, description = "Host type not found / module not loaded", body = ErrorMessage),
     ))]
 pub async fn inbox_flush_host_type(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     let answer = if days_ok(&req) {
@@ -428,9 +428,9 @@ pub async fn inbox_flush_host_type(req: HttpRequest, state: web::Data<State>) ->
     params(("domain" = String, Path), ("user" = String, Path), ("days" = i64, Path, description = "Entries older than this many days")),
     responses(
         (status = 200, description = "The number of removed entries", body = i64),
-        (status = 400, description = "Invalid JID / Invalid number of days", body = String),
+        (status = 400, description = "Invalid JID / Invalid number of days", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "User or domain not found / module not loaded", body = String),
+        (status = 404, description = "User or domain not found / module not loaded", body = ErrorMessage),
     ))]
 pub async fn inbox_flush_user(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     let info = req.match_info();

@@ -4,7 +4,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{Contact, body, command_error, error};
+use listener_core::rest::{Contact, ErrorMessage, body, command_error, error};
 use meerkat_core::commands::roster::{self, MutualAction, SubAction};
 use meerkat_core::meerkat_xmpp::{BareJid, Jid};
 use serde_json::Value;
@@ -53,9 +53,9 @@ fn jid(s: &str, invalid: &str) -> Result<BareJid, Box<HttpResponse>> {
     params(("user" = String, Path, description = "The roster's owner")),
     responses(
         (status = 200, description = "The roster", body = Vec<Contact>),
-        (status = 400, description = "Invalid user JID", body = String),
+        (status = 400, description = "Invalid user JID", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Domain not found / The user X does not exist", body = String),
+        (status = 404, description = "Domain not found / The user X does not exist", body = ErrorMessage),
     ))]
 pub async fn list(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if let Err(r) = authorize(&req, &state) {
@@ -89,10 +89,10 @@ pub struct NewContact {
     request_body = NewContact,
     responses(
         (status = 204, description = "Added"),
-        (status = 400, description = "Invalid user JID / Missing JID / Invalid JID / Invalid request body", body = String),
+        (status = 400, description = "Invalid user JID / Missing JID / Invalid JID / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Domain not found / The user X does not exist", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "Domain not found / The user X does not exist", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn add(
     req: HttpRequest,
@@ -178,10 +178,10 @@ async fn action_request(
     request_body = SubscriptionAction,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "Invalid user JID / Invalid contact JID / Missing action / Invalid action / Invalid request body", body = String),
+        (status = 400, description = "Invalid user JID / Invalid contact JID / Missing action / Invalid action / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Domain not found / The user X does not exist", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "Domain not found / The user X does not exist", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn subscription(
     req: HttpRequest,
@@ -210,10 +210,10 @@ pub async fn subscription(
     request_body = ManageAction,
     responses(
         (status = 204, description = "Done"),
-        (status = 400, description = "Invalid user JID / Invalid contact JID / Missing action / Invalid action / Invalid request body", body = String),
+        (status = 400, description = "Invalid user JID / Invalid contact JID / Missing action / Invalid action / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Domain not found / The user X does not exist / Cannot remove X contact that does not exist", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "Domain not found / The user X does not exist / Cannot remove X contact that does not exist", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn manage(
     req: HttpRequest,
@@ -242,9 +242,9 @@ pub async fn manage(
     params(("user" = String, Path), ("contact" = String, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, description = "Invalid user JID / Invalid contact JID", body = String),
+        (status = 400, description = "Invalid user JID / Invalid contact JID", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Domain not found / Cannot remove X contact that does not exist", body = String),
+        (status = 404, description = "Domain not found / Cannot remove X contact that does not exist", body = ErrorMessage),
     ))]
 pub async fn remove(
     req: HttpRequest,

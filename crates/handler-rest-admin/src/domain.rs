@@ -6,7 +6,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{body, command_error, error};
+use listener_core::rest::{ErrorMessage, body, command_error, error};
 use meerkat_core::commands::domain::{self, DomainStatus};
 use meerkat_core::commands::{CommandError, ErrorKind};
 use serde_json::Value;
@@ -56,9 +56,9 @@ fn refused(e: &CommandError) -> HttpResponse {
     params(("domain" = String, Path)),
     responses(
         (status = 200, description = "The domain", body = Details),
-        (status = 400, description = "Invalid domain name", body = String),
+        (status = 400, description = "Invalid domain name", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Given domain does not exist", body = String),
+        (status = 404, description = "Given domain does not exist", body = ErrorMessage),
     ))]
 pub async fn details(
     req: HttpRequest,
@@ -96,11 +96,11 @@ pub struct NewDomain {
     request_body = NewDomain,
     responses(
         (status = 204, description = "Added"),
-        (status = 400, description = "'host_type' field is missing / Invalid domain name / Invalid request body", body = String),
+        (status = 400, description = "'host_type' field is missing / Invalid domain name / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "Unknown host type / Domain is static", body = String),
-        (status = 409, description = "The domain exists with another host type", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "Unknown host type / Domain is static", body = ErrorMessage),
+        (status = 409, description = "The domain exists with another host type", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn add(
     req: HttpRequest,
@@ -137,11 +137,11 @@ pub struct Enabled {
     request_body = Enabled,
     responses(
         (status = 204, description = "Done"),
-        (status = 400, description = "'enabled' field is missing / Invalid domain name / Invalid request body", body = String),
+        (status = 400, description = "'enabled' field is missing / Invalid domain name / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "Domain is static", body = String),
-        (status = 404, description = "Given domain does not exist", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "Domain is static", body = ErrorMessage),
+        (status = 404, description = "Given domain does not exist", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn set_enabled(
     req: HttpRequest,
@@ -185,11 +185,11 @@ pub struct Removal {
     responses(
         (status = 204, description = "Removed"),
         (status = 202, description = "Disabled; removal queued"),
-        (status = 400, description = "'host_type' field is missing / Invalid domain name / Invalid request body", body = String),
+        (status = 400, description = "'host_type' field is missing / Invalid domain name / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "Domain is static / Wrong host type / Unknown host type", body = String),
-        (status = 404, description = "Given domain does not exist", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "Domain is static / Wrong host type / Unknown host type", body = ErrorMessage),
+        (status = 404, description = "Given domain does not exist", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn remove(
     req: HttpRequest,

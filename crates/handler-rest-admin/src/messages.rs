@@ -4,7 +4,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{body, command_error, error, query};
+use listener_core::rest::{ErrorMessage, body, command_error, error, query};
 use meerkat_core::commands::{CommandError, ErrorKind, stanza};
 use meerkat_core::meerkat_xmpp::Jid;
 use serde_json::Value;
@@ -63,9 +63,9 @@ fn refused(e: &CommandError) -> HttpResponse {
     request_body = NewMessage,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "Missing sender JID / Missing recipient JID / Missing message body / Invalid sender JID / Invalid recipient JID / User does not exist / User's domain does not exist / Invalid request body", body = String),
+        (status = 400, description = "Missing sender JID / Missing recipient JID / Missing message body / Invalid sender JID / Invalid recipient JID / User does not exist / User's domain does not exist / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn send(
     req: HttpRequest,
@@ -115,7 +115,7 @@ pub struct ArchivedMessage {
 #[utoipa::path(get, path = "/messages", operation_id = "getMessagesWithoutOwner", tag = "messages",
     responses(
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Missing owner JID", body = String),
+        (status = 404, description = "Missing owner JID", body = ErrorMessage),
     ))]
 pub async fn archive_missing_owner(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if let Err(r) = authorize(&req, &state) {
@@ -133,9 +133,9 @@ pub async fn archive_missing_owner(req: HttpRequest, state: web::Data<State>) ->
     ),
     responses(
         (status = 200, description = "Oldest first", body = Vec<ArchivedMessage>),
-        (status = 400, description = "Invalid owner JID / Invalid query string / Invalid limit / Invalid value of 'before' / User does not exist", body = String),
+        (status = 400, description = "Invalid owner JID / Invalid query string / Invalid limit / Invalid value of 'before' / User does not exist", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = String),
+        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = ErrorMessage),
     ))]
 pub async fn archive(
     req: HttpRequest,
@@ -155,9 +155,9 @@ pub async fn archive(
     ),
     responses(
         (status = 200, description = "Oldest first", body = Vec<ArchivedMessage>),
-        (status = 400, description = "Invalid owner JID / Invalid interlocutor JID / Invalid query string / Invalid limit / Invalid value of 'before' / User does not exist", body = String),
+        (status = 400, description = "Invalid owner JID / Invalid interlocutor JID / Invalid query string / Invalid limit / Invalid value of 'before' / User does not exist", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = String),
+        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = ErrorMessage),
     ))]
 pub async fn archive_with(
     req: HttpRequest,

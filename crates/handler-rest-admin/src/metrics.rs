@@ -5,7 +5,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::error;
+use listener_core::rest::{ErrorMessage, error};
 use meerkat_core::commands::metric::{self, Metric};
 use std::collections::{BTreeMap, HashMap};
 
@@ -173,7 +173,7 @@ pub async fn all(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     responses(
         (status = 200, description = "The sum", body = OneMetric),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Metric not found", body = String),
+        (status = 404, description = "Metric not found", body = ErrorMessage),
     ))]
 pub async fn all_one(
     req: HttpRequest,
@@ -220,7 +220,7 @@ fn value_of(state: &State, p: &str, metric: &str) -> HttpResponse {
     responses(
         (status = 200, description = "The values", body = Metrics),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "No metrics found", body = String),
+        (status = 404, description = "No metrics found", body = ErrorMessage),
     ))]
 pub async fn global(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if let Err(r) = authorize(&req, &state) {
@@ -235,7 +235,7 @@ pub async fn global(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     responses(
         (status = 200, description = "The value", body = OneMetric),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Metric not found", body = String),
+        (status = 404, description = "Metric not found", body = ErrorMessage),
     ))]
 pub async fn global_one(
     req: HttpRequest,
@@ -254,7 +254,7 @@ pub async fn global_one(
     responses(
         (status = 200, description = "The values", body = Metrics),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "No metrics found", body = String),
+        (status = 404, description = "No metrics found", body = ErrorMessage),
     ))]
 pub async fn host_type(
     req: HttpRequest,
@@ -273,7 +273,7 @@ pub async fn host_type(
     responses(
         (status = 200, description = "The value", body = OneMetric),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Metric not found", body = String),
+        (status = 404, description = "Metric not found", body = ErrorMessage),
     ))]
 pub async fn host_type_one(
     req: HttpRequest,

@@ -3,7 +3,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::command_error;
+use listener_core::rest::{ErrorMessage, command_error};
 use meerkat_core::commands::session;
 
 /// The group's part of the OpenAPI document.
@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, description = "The sessions as full JIDs", body = Vec<String>),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Unknown domain", body = String),
+        (status = 404, description = "Unknown domain", body = ErrorMessage),
     ))]
 pub async fn list(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if let Err(r) = authorize(&req, &state) {
@@ -52,9 +52,9 @@ pub async fn list(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     params(("domain" = String, Path), ("username" = String, Path), ("resource" = String, Path)),
     responses(
         (status = 204, description = "Kicked"),
-        (status = 400, description = "Invalid JID", body = String),
+        (status = 400, description = "Invalid JID", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "No active session", body = String),
+        (status = 404, description = "No active session", body = ErrorMessage),
     ))]
 pub async fn kick(
     req: HttpRequest,

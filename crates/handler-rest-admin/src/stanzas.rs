@@ -3,7 +3,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{body, command_error, error};
+use listener_core::rest::{ErrorMessage, body, command_error, error};
 use meerkat_core::commands::{ErrorKind, stanza};
 use meerkat_core::meerkat_xmpp::{Element, ParseLimits};
 use serde_json::Value;
@@ -36,9 +36,9 @@ pub struct NewStanza {
     request_body = NewStanza,
     responses(
         (status = 204, description = "Routed"),
-        (status = 400, description = "Missing stanza / Malformed stanza / Missing sender JID / Missing recipient JID / Invalid sender JID / Invalid recipient JID / User does not exist / User's domain does not exist / Invalid request body", body = String),
+        (status = 400, description = "Missing stanza / Malformed stanza / Missing sender JID / Missing recipient JID / Invalid sender JID / Invalid recipient JID / User does not exist / User's domain does not exist / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn send(
     req: HttpRequest,

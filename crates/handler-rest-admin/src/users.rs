@@ -3,7 +3,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{body, command_error, error, field};
+use listener_core::rest::{ErrorMessage, body, command_error, error, field};
 use meerkat_core::commands::account;
 
 /// The group's part of the OpenAPI document.
@@ -36,7 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, description = "The users as bare JIDs", body = Vec<String>),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Unknown domain", body = String),
+        (status = 404, description = "Unknown domain", body = ErrorMessage),
     ))]
 pub async fn list(
     req: HttpRequest,
@@ -52,7 +52,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The users as bare JIDs", body = Vec<String>),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 404, description = "Unknown domain", body = String),
+        (status = 404, description = "Unknown domain", body = ErrorMessage),
     ))]
 pub async fn list_with_user(
     req: HttpRequest,
@@ -87,12 +87,12 @@ pub struct NewUser {
     responses(
         (status = 201, description = "Registered; `location` names the user",
             body = String, content_type = "text/plain"),
-        (status = 400, description = "Missing user name / Missing password / Invalid JID / Invalid request body", body = String),
+        (status = 400, description = "Missing user name / Missing password / Invalid JID / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "The user exists, or cannot be registered", body = String),
-        (status = 409, description = "The user exists", body = String),
-        (status = 404, description = "Unknown domain", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "The user exists, or cannot be registered", body = ErrorMessage),
+        (status = 409, description = "The user exists", body = ErrorMessage),
+        (status = 404, description = "Unknown domain", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn register(
     req: HttpRequest,
@@ -138,11 +138,11 @@ pub struct NewPassword {
     request_body = NewPassword,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "Missing new password / Empty password / Invalid JID / Invalid request body", body = String),
+        (status = 400, description = "Missing new password / Empty password / Invalid JID / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "User does not exist or you are not authorized properly", body = String),
-        (status = 404, description = "Unknown domain", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 403, description = "User does not exist or you are not authorized properly", body = ErrorMessage),
+        (status = 404, description = "Unknown domain", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn change_password(
     req: HttpRequest,
@@ -175,10 +175,10 @@ pub async fn change_password(
     params(("domain" = String, Path), ("username" = String, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, description = "Invalid JID", body = String),
+        (status = 400, description = "Invalid JID", body = ErrorMessage),
         (status = 401, description = "Bad or unexpected credentials"),
-        (status = 403, description = "The user does not exist or cannot be removed", body = String),
-        (status = 404, description = "Unknown domain", body = String),
+        (status = 403, description = "The user does not exist or cannot be removed", body = ErrorMessage),
+        (status = 404, description = "Unknown domain", body = ErrorMessage),
     ))]
 pub async fn remove(
     req: HttpRequest,

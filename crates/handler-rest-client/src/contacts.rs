@@ -3,7 +3,7 @@
 use crate::{State, authorize, resource};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{Contact, body, command_error, error, field};
+use listener_core::rest::{Contact, ErrorMessage, body, command_error, error, field};
 use meerkat_core::commands::roster::{self, SubAction};
 use meerkat_core::meerkat_xmpp::{BareJid, Jid};
 use serde_json::Value;
@@ -69,10 +69,10 @@ pub struct NewContact {
     request_body = NewContact,
     responses(
         (status = 204, description = "Added"),
-        (status = 400, description = "Missing JID / Invalid JID: X / Invalid request body", body = String),
+        (status = 400, description = "Missing JID / Invalid JID: X / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "The user X does not exist", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "The user X does not exist", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn add(req: HttpRequest, state: web::Data<State>, payload: web::Payload) -> HttpResponse {
     let user = match authorize(&req, &state).await {
@@ -116,9 +116,9 @@ pub struct NotDeleted {
     request_body = ToDelete,
     responses(
         (status = 200, description = "The JIDs that were not contacts", body = NotDeleted),
-        (status = 400, description = "Invalid JID: X / Invalid request body", body = String),
+        (status = 400, description = "Invalid JID: X / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn delete_many(
     req: HttpRequest,
@@ -165,7 +165,7 @@ pub async fn delete_many(
     params(("jid" = String, Path)),
     responses(
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "JID provided but not supported", body = String),
+        (status = 404, description = "JID provided but not supported", body = ErrorMessage),
     ))]
 pub async fn get_one(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if let Err(r) = authorize(&req, &state).await {
@@ -189,10 +189,10 @@ pub struct Action {
     request_body = Action,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "Invalid JID: X / Missing action / Invalid action / Invalid request body", body = String),
+        (status = 400, description = "Invalid JID: X / Missing action / Invalid action / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "The contact is not in the roster", body = String),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 404, description = "The contact is not in the roster", body = ErrorMessage),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn act(
     req: HttpRequest,
@@ -233,9 +233,9 @@ pub async fn act(
     params(("jid" = String, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, description = "Invalid JID: X", body = String),
+        (status = 400, description = "Invalid JID: X", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "Cannot remove X contact that does not exist", body = String),
+        (status = 404, description = "Cannot remove X contact that does not exist", body = ErrorMessage),
     ))]
 pub async fn delete_one(
     req: HttpRequest,

@@ -4,7 +4,7 @@
 use crate::{State, authorize, resource};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{body, command_error, error, query};
+use listener_core::rest::{ErrorMessage, body, command_error, error, query};
 use meerkat_core::commands::{CommandError, stanza};
 use meerkat_core::meerkat_xmpp::Jid;
 use serde_json::Value;
@@ -46,9 +46,9 @@ pub struct Sent {
     request_body = NewMessage,
     responses(
         (status = 200, description = "Sent", body = Sent),
-        (status = 400, description = "Missing recipient JID / Missing message body / Invalid recipient JID / Invalid request body", body = String),
+        (status = 400, description = "Missing recipient JID / Missing message body / Invalid recipient JID / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 413, description = "Request body too large", body = String),
+        (status = 413, description = "Request body too large", body = ErrorMessage),
     ))]
 pub async fn send(
     req: HttpRequest,
@@ -98,9 +98,9 @@ pub struct ArchivedMessage {
     ),
     responses(
         (status = 200, description = "Oldest first", body = Vec<ArchivedMessage>),
-        (status = 400, description = "Invalid query string / Invalid limit / Invalid value of 'before'", body = String),
+        (status = 400, description = "Invalid query string / Invalid limit / Invalid value of 'before'", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = String),
+        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = ErrorMessage),
     ))]
 pub async fn archive(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     lookup(&req, &state, None).await
@@ -115,9 +115,9 @@ pub async fn archive(req: HttpRequest, state: web::Data<State>) -> HttpResponse 
     ),
     responses(
         (status = 200, description = "Oldest first", body = Vec<ArchivedMessage>),
-        (status = 400, description = "Invalid interlocutor JID / Invalid query string / Invalid limit / Invalid value of 'before'", body = String),
+        (status = 400, description = "Invalid interlocutor JID / Invalid query string / Invalid limit / Invalid value of 'before'", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = String),
+        (status = 404, description = "Some of the required modules are not loaded (mod_mam)", body = ErrorMessage),
     ))]
 pub async fn archive_with(
     req: HttpRequest,

@@ -10,7 +10,7 @@
 use crate::{State, authorize, resource};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::error;
+use listener_core::rest::{ErrorMessage, error};
 
 /// The `rooms` group's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
@@ -172,7 +172,7 @@ pub struct RoomEvent {
     responses(
         (status = 200, description = "The rooms", body = Vec<Room>),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "MUC Light server not found", body = String),
+        (status = 404, description = "MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn list_rooms(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -183,9 +183,9 @@ pub async fn list_rooms(req: HttpRequest, state: web::Data<State>) -> HttpRespon
     request_body = RoomConfig,
     responses(
         (status = 201, description = "Created", body = RoomId),
-        (status = 400, description = "Missing room name / Missing room subject / Invalid request body", body = String),
+        (status = 400, description = "Missing room name / Missing room subject / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 404, description = "MUC Light server not found", body = String),
+        (status = 404, description = "MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn create_room(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -194,7 +194,7 @@ pub async fn create_room(req: HttpRequest, state: web::Data<State>) -> HttpRespo
 /// A room id is required.
 #[utoipa::path(put, path = "/rooms", operation_id = "putRoomWithoutId", tag = "rooms",
     responses(
-        (status = 400, description = "Missing room ID", body = String),
+        (status = 400, description = "Missing room ID", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
     ))]
 pub async fn put_room_without_id(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
@@ -209,10 +209,10 @@ pub async fn put_room_without_id(req: HttpRequest, state: web::Data<State>) -> H
     params(("id" = String, Path, description = "Room id or room JID")),
     responses(
         (status = 200, description = "The room", body = RoomInfo),
-        (status = 400, description = "Invalid room ID / Invalid MUC Light domain", body = String),
+        (status = 400, description = "Invalid room ID / Invalid MUC Light domain", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "Not a member of the room", body = String),
-        (status = 404, description = "Room not found / MUC Light server not found", body = String),
+        (status = 403, description = "Not a member of the room", body = ErrorMessage),
+        (status = 404, description = "Room not found / MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn room_info(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -224,10 +224,10 @@ pub async fn room_info(req: HttpRequest, state: web::Data<State>) -> HttpRespons
     request_body = RoomConfig,
     responses(
         (status = 201, description = "Created", body = RoomId),
-        (status = 400, description = "Invalid room ID / Missing room name / Missing room subject / Invalid request body", body = String),
+        (status = 400, description = "Invalid room ID / Missing room name / Missing room subject / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "The room already exists", body = String),
-        (status = 404, description = "MUC Light server not found", body = String),
+        (status = 403, description = "The room already exists", body = ErrorMessage),
+        (status = 404, description = "MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn create_room_with_id(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -239,10 +239,10 @@ pub async fn create_room_with_id(req: HttpRequest, state: web::Data<State>) -> H
     request_body = RoomConfig,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "Invalid room ID / Missing room name / Missing room subject / Validation failed", body = String),
+        (status = 400, description = "Invalid room ID / Missing room name / Missing room subject / Validation failed", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "Not a member, or not allowed to configure", body = String),
-        (status = 404, description = "Room not found / MUC Light server not found", body = String),
+        (status = 403, description = "Not a member, or not allowed to configure", body = ErrorMessage),
+        (status = 404, description = "Room not found / MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn change_config(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -254,10 +254,10 @@ pub async fn change_config(req: HttpRequest, state: web::Data<State>) -> HttpRes
     request_body = NewParticipant,
     responses(
         (status = 204, description = "Added"),
-        (status = 400, description = "Missing JID / Invalid user JID", body = String),
+        (status = 400, description = "Missing JID / Invalid user JID", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "Not allowed", body = String),
-        (status = 404, description = "Room not found / MUC Light server not found", body = String),
+        (status = 403, description = "Not allowed", body = ErrorMessage),
+        (status = 404, description = "Room not found / MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn add_user(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -268,10 +268,10 @@ pub async fn add_user(req: HttpRequest, state: web::Data<State>) -> HttpResponse
     params(("id" = String, Path, description = "Room id or room JID"), ("user" = String, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, description = "Invalid user JID", body = String),
+        (status = 400, description = "Invalid user JID", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "Given user does not have permission", body = String),
-        (status = 404, description = "Room not found / MUC Light server not found", body = String),
+        (status = 403, description = "Given user does not have permission", body = ErrorMessage),
+        (status = 404, description = "Room not found / MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn remove_user(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -286,10 +286,10 @@ pub async fn remove_user(req: HttpRequest, state: web::Data<State>) -> HttpRespo
     ),
     responses(
         (status = 200, description = "The events", body = Vec<RoomEvent>),
-        (status = 400, description = "Invalid limit / Invalid value of 'before' / Invalid query string", body = String),
+        (status = 400, description = "Invalid limit / Invalid value of 'before' / Invalid query string", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "Not a member of the room", body = String),
-        (status = 404, description = "Room not found / MUC Light server not found", body = String),
+        (status = 403, description = "Not a member of the room", body = ErrorMessage),
+        (status = 404, description = "Room not found / MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn room_messages(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await
@@ -301,10 +301,10 @@ pub async fn room_messages(req: HttpRequest, state: web::Data<State>) -> HttpRes
     request_body = NewRoomMessage,
     responses(
         (status = 200, description = "Sent", body = RoomId),
-        (status = 400, description = "Invalid message body / No valid message elements / Invalid chat marker / Invalid request body", body = String),
+        (status = 400, description = "Invalid message body / No valid message elements / Invalid chat marker / Invalid request body", body = ErrorMessage),
         (status = 401, description = "Bad or missing credentials"),
-        (status = 403, description = "Not a member of the room", body = String),
-        (status = 404, description = "Room not found / MUC Light server not found", body = String),
+        (status = 403, description = "Not a member of the room", body = ErrorMessage),
+        (status = 404, description = "Room not found / MUC Light server not found", body = ErrorMessage),
     ))]
 pub async fn send_room_message(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     unavailable(&req, &state).await

@@ -40,6 +40,12 @@ pub fn unauthorized() -> HttpResponse {
         .finish()
 }
 
+/// What every error answer holds: MongooseIM's message as a JSON string (the schema
+/// the handlers' OpenAPI documents name for error bodies).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, example = "Missing JID")]
+pub struct ErrorMessage(pub String);
+
 /// An error: `status` and the message as a JSON string.
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(message)
