@@ -19,6 +19,7 @@ mod prometheus;
 mod rest_admin;
 mod rest_admin_groups;
 mod rest_client;
+mod rest_docs;
 mod websocket;
 mod websocket_limits;
 mod ws_client;
