@@ -1,6 +1,7 @@
-//! Scenario `http` (issue 7 scenario 6, issue 5's benchmark): requests per second and
-//! latency of the server's HTTP API (for meerkat: admin GraphQL `checkAuth` and
-//! `session.countSessions` with Basic auth), beside a plain actix-web "hello" endpoint in
+//! Scenario `http` (issue 7 scenario 6, issue 5's and issue 13's benchmark): requests per
+//! second and latency of the server's HTTP APIs (for meerkat: admin GraphQL `checkAuth`
+//! and `session.countSessions`, admin REST `GET /api/users/<domain>` and client REST
+//! `GET /rest/contacts`, all with Basic auth), beside a plain actix-web "hello" endpoint in
 //! the same run, on the same core, measured the same way: the ceiling this machine and
 //! this client allow.
 //!
@@ -350,6 +351,14 @@ fn check(probe: &HttpProbe, status: u16, body: &[u8], sessions: usize) -> Result
         }
         Expect::Json { pointer, equals } => (pointer, equals.clone()),
         Expect::JsonSessionCount { pointer } => (pointer, json!(sessions)),
+        Expect::JsonArrayLen(n) => {
+            let v: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| format!("not JSON ({e}): {}", text()))?;
+            return match v.as_array() {
+                Some(a) if a.len() == *n => Ok(()),
+                _ => Err(format!("expected an array of {n}: {}", text())),
+            };
+        }
     };
     let v: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("not JSON ({e}): {}", text()))?;

@@ -30,6 +30,12 @@ pub const WS_PATH: &str = "/ws-xmpp";
 pub const BOSH_PATH: &str = "/http-bind";
 /// The HTTP path of the admin GraphQL API.
 pub const GRAPHQL_PATH: &str = "/api/graphql";
+/// The HTTP path of the admin REST API (on the admin listener).
+pub const REST_ADMIN_PATH: &str = "/api";
+/// The HTTP path of the client REST API (on the admin listener).
+pub const REST_CLIENT_PATH: &str = "/rest";
+/// Roster contacts of `user1` (`user2..`), listed by the client REST probe.
+pub const USER1_CONTACTS: usize = 20;
 /// Admin GraphQL credentials.
 pub const ADMIN: (&str, &str) = ("admin", "secret");
 /// SCRAM iterations, the same on every server compared (performance-anchors.md).
@@ -79,6 +85,16 @@ pub fn config_text(port: u16, admin_port: u16) -> String {
     schema_endpoint = "admin"
     username = "{admin_user}"
     password = "{admin_password}"
+
+  [[listen.http.handlers.mongoose_admin_api]]
+    host = "_"
+    path = "{REST_ADMIN_PATH}"
+    username = "{admin_user}"
+    password = "{admin_password}"
+
+  [[listen.http.handlers.mongoose_client_api]]
+    host = "_"
+    path = "{REST_CLIENT_PATH}"
 
 [auth]
   password.format = "scram"
@@ -132,8 +148,68 @@ pub async fn create_accounts(
     for t in tasks {
         t.await??;
     }
+    // user1's roster, for the client REST probe.
+    if n > USER1_CONTACTS {
+        let (user1, _) = Users::credentials(1);
+        for i in 2..=USER1_CONTACTS + 1 {
+            let (contact, _) = Users::credentials(i);
+            meerkat_core::commands::roster::add_contact(
+                &server,
+                &format!("{user1}@{DOMAIN}"),
+                &format!("{contact}@{DOMAIN}"),
+                "",
+                &[],
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("roster of {user1}: {}", e.message))?;
+        }
+    }
     store.close().await;
     Ok(())
+}
+
+/// The REST requests of the `http` scenario (issue 13): the admin API's user list (all
+/// `users` accounts) with admin Basic auth, and the client API's contact list of `user1`
+/// with the user's Basic auth (its password is checked on every request; PBKDF2 runs
+/// once, then the server remembers the verified password).
+fn rest_probes(admin: SocketAddr, users: usize) -> Vec<HttpProbe> {
+    let (u, p) = ADMIN;
+    let basic = |u: &str, p: &str| {
+        (
+            "authorization".to_owned(),
+            format!("Basic {}", B64.encode(format!("{u}:{p}"))),
+        )
+    };
+    let (user1, password1) = Users::credentials(1);
+    let mut probes = vec![HttpProbe {
+        key: "rest-admin-users",
+        label: format!("admin REST `GET {REST_ADMIN_PATH}/users/{DOMAIN}` ({users} users), admin Basic auth"),
+        endpoint: Endpoint {
+            addr: admin,
+            path: format!("{REST_ADMIN_PATH}/users/{DOMAIN}"),
+        },
+        method: "GET",
+        headers: vec![basic(u, p)],
+        body: String::new(),
+        expect: Expect::JsonArrayLen(users),
+    }];
+    if users > USER1_CONTACTS {
+        probes.push(HttpProbe {
+            key: "rest-client-contacts",
+            label: format!(
+                "client REST `GET {REST_CLIENT_PATH}/contacts` ({USER1_CONTACTS} contacts), user Basic auth"
+            ),
+            endpoint: Endpoint {
+                addr: admin,
+                path: format!("{REST_CLIENT_PATH}/contacts"),
+            },
+            method: "GET",
+            headers: vec![basic(&format!("{user1}@{DOMAIN}"), &password1)],
+            body: String::new(),
+            expect: Expect::JsonArrayLen(USER1_CONTACTS),
+        });
+    }
+    probes
 }
 
 /// The GraphQL requests of the `http` scenario (issue 5): admin Basic auth.
@@ -277,7 +353,10 @@ impl Launcher for Meerkat {
                     addr,
                     path: BOSH_PATH.into(),
                 }),
-                http: graphql_probes(admin),
+                http: graphql_probes(admin)
+                    .into_iter()
+                    .chain(rest_probes(admin, spec.users))
+                    .collect(),
                 users: Users {
                     count: spec.users,
                     created_by: "in-process through meerkat-core `Server::register_user` (as `meerkat account add`), before start-up".into(),

@@ -30,6 +30,8 @@ pub enum Expect {
     /// Status 200, a JSON body without `errors`, and at the JSON pointer the number of
     /// sessions the scenario has logged in.
     JsonSessionCount { pointer: String },
+    /// Status 200 and a JSON array of exactly this many items (REST lists).
+    JsonArrayLen(usize),
 }
 
 /// One request the `http` scenario sends over and over. `key` names the table row, so
