@@ -183,7 +183,9 @@ fn rest_probes(admin: SocketAddr, users: usize) -> Vec<HttpProbe> {
     let (user1, password1) = Users::credentials(1);
     let mut probes = vec![HttpProbe {
         key: "rest-admin-users",
-        label: format!("admin REST `GET {REST_ADMIN_PATH}/users/{DOMAIN}` ({users} users), admin Basic auth"),
+        label: format!(
+            "admin REST `GET {REST_ADMIN_PATH}/users/{DOMAIN}` ({users} users), admin Basic auth"
+        ),
         endpoint: Endpoint {
             addr: admin,
             path: format!("{REST_ADMIN_PATH}/users/{DOMAIN}"),
