@@ -582,3 +582,28 @@ async fn rest_client_sse_streams_messages_as_events() {
     let m = bob.recv_until(|e| e.name() == "message").await;
     assert_eq!(m.attr("id"), Some("m3"));
 }
+
+/// An SSE stream is not cut by the listener's keep-alive timeout (actix's default, 5 s):
+/// after 7 s without events it still delivers (MongooseIM's `sse_should_not_get_timeout`).
+#[actix_rt::test]
+async fn rest_client_sse_outlives_the_listener_keep_alive() {
+    let a = Api::start().await;
+    let r = a
+        .c
+        .get(a.url("/sse"))
+        .basic_auth("bob@localhost", Some("bob-pw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut stream = r.bytes_stream();
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let mut alice = a.ws("alice").await;
+    alice
+        .send("<message xmlns='jabber:client' to='bob@localhost' type='chat' id='late'><body>still there</body></message>")
+        .await;
+    let mut buf = String::new();
+    let (id, event, data) = next_event(&mut stream, &mut buf).await;
+    assert_eq!((id.as_str(), event.as_str()), ("1", "message"));
+    assert_eq!(data["id"], json!("late"));
+}
