@@ -588,13 +588,12 @@ async fn rest_client_sse_streams_messages_as_events() {
 #[actix_rt::test]
 async fn rest_client_sse_outlives_the_listener_keep_alive() {
     let a = Api::start().await;
-    let r = a
-        .c
-        .get(a.url("/sse"))
-        .basic_auth("bob@localhost", Some("bob-pw"))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        a.c.get(a.url("/sse"))
+            .basic_auth("bob@localhost", Some("bob-pw"))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(r.status(), 200);
     let mut stream = r.bytes_stream();
     tokio::time::sleep(Duration::from_secs(7)).await;
