@@ -111,6 +111,16 @@ pub fn query(req: &HttpRequest, known: &[&str]) -> Result<Vec<(String, String)>,
 }
 
 fn decode(s: &str) -> Option<String> {
+    // percent_decode_str passes a malformed escape through; refuse it instead.
+    let b = s.as_bytes();
+    let well_formed = b.iter().enumerate().all(|(i, &c)| {
+        c != b'%'
+            || (b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
+    }
     let plus = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus)
         .decode_utf8()
