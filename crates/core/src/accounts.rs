@@ -179,16 +179,20 @@ impl Server {
                 if cache.contains(jid.as_str(), &raw, password) {
                     Ok(true)
                 } else {
-                    let p = StoredPassword::from_storage_string(&raw).map_err(|e| {
-                        AccountError::Store(StoreError::Corrupt(format!("password of {jid}: {e}")))
-                    })?;
-                    let pw = password.to_owned();
-                    // PBKDF2 for SCRAM-stored passwords: off the async workers.
-                    let ok = self.hash_job(move || p.verify_plain(&pw)).await;
-                    if ok {
-                        cache.insert(jid.as_str(), &raw, password);
+                    match StoredPassword::from_storage_string(&raw) {
+                        Err(e) => Err(AccountError::Store(StoreError::Corrupt(format!(
+                            "password of {jid}: {e}"
+                        )))),
+                        Ok(p) => {
+                            let pw = password.to_owned();
+                            // PBKDF2 for SCRAM-stored passwords: off the async workers.
+                            let ok = self.hash_job(move || p.verify_plain(&pw)).await;
+                            if ok {
+                                cache.insert(jid.as_str(), &raw, password);
+                            }
+                            Ok(ok)
+                        }
                     }
-                    Ok(ok)
                 }
             }
             // An unknown account costs what a known one does (no user-existence timing

@@ -140,7 +140,8 @@ fn logins_complete_with_scram_and_plain() {
 }
 
 /// Every HTTP answer is checked by the load generator (status, no GraphQL errors, the
-/// expected value); a wrong one would count as failed.
+/// expected value; REST: the list's length); a wrong one would count as failed. With 25
+/// users, user1 has the 20 contacts the client REST probe lists.
 #[test]
 fn http_requests_get_correct_answers() {
     let r = run(&[
@@ -154,13 +155,19 @@ fn http_requests_get_correct_answers() {
         "--rounds",
         "1",
         "--sessions",
-        "3",
+        "25",
     ]);
     let endpoints = r["endpoints"].as_array().expect("endpoints");
     let keys: Vec<&str> = endpoints.iter().filter_map(|e| e["key"].as_str()).collect();
     assert_eq!(
         keys,
-        ["hello", "graphql-check-auth", "graphql-count-sessions"],
+        [
+            "hello",
+            "graphql-check-auth",
+            "graphql-count-sessions",
+            "rest-admin-users",
+            "rest-client-contacts"
+        ],
         "{r}"
     );
     for e in endpoints {
