@@ -573,10 +573,15 @@ async fn rest_client_sse_streams_messages_as_events() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Now bob is offline: a chat goes to offline storage, not lost.
+    // Now bob is offline: a chat goes to offline storage, not lost. (The IQ round trip
+    // makes sure alice's session has routed the message before bob logs in.)
     alice
         .send("<message xmlns='jabber:client' to='bob@localhost' type='chat' id='m3'><body>later</body></message>")
         .await;
+    alice
+        .send("<iq xmlns='jabber:client' type='get' id='sync' to='localhost'><query xmlns='jabber:iq:version'/></iq>")
+        .await;
+    alice.recv_until(|e| e.attr("id") == Some("sync")).await;
     let mut bob = WsClient::login(&a.s.ws_url(0), "bob", "localhost", "bob-pw", Some("r")).await;
     bob.send("<presence xmlns='jabber:client'/>").await;
     let m = bob.recv_until(|e| e.name() == "message").await;
