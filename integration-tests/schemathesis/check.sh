@@ -116,10 +116,11 @@ run() {
   local name="$1" url="$2" auth="$3"
   shift 3
   echo "== schemathesis: $name API ($url/api-docs/swagger.json)"
-  "$venv/bin/schemathesis" run "$url/api-docs/swagger.json" \
+  # In the temporary directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+  (cd "$tmp" && "$venv/bin/schemathesis" run "$url/api-docs/swagger.json" \
     --url "$url" --auth "$auth" --checks "$checks" \
     --max-examples 25 --max-time 60 --workers 2 --request-timeout 5 \
-    --generation-deterministic --no-color "$@" || status=1
+    --generation-deterministic --no-color "$@") || status=1
 }
 run admin "$admin" admin:secret
 run client "$client" alice@localhost:alice-pw --exclude-path /sse
