@@ -694,6 +694,18 @@ async fn rest_admin_groups_without_their_module_answer_as_mongooseim() {
             err(400, "Missing invite reason"),
         ),
         (
+            Method::POST,
+            "/mucs/localhost/r/messages",
+            Some(json!({"from": "alice@localhost"})),
+            err(400, "Missing message body"),
+        ),
+        (
+            Method::POST,
+            "/mucs/localhost/r/messages",
+            Some(json!({"from": "alice@localhost", "body": "hi"})),
+            err(404, "MUC domain not found"),
+        ),
+        (
             Method::DELETE,
             "/mucs/localhost/r/al",
             None,
