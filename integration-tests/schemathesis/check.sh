@@ -110,6 +110,9 @@ for c in bob carol; do
     -d '{"action":"connect"}' "$admin/contacts/alice@localhost/$c@localhost/manage"
 done
 
+# One worker: with several, schemathesis 4.32.5 sometimes fails with an internal error
+# ("AST constructor recursion depth mismatch", hypothesis's lambda introspection racing
+# between threads), which is not a finding about the server.
 checks="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 status=0
 run() {
@@ -119,7 +122,7 @@ run() {
   # In the temporary directory: schemathesis keeps a cache (.schemathesis/) where it runs.
   (cd "$tmp" && "$venv/bin/schemathesis" run "$url/api-docs/swagger.json" \
     --url "$url" --auth "$auth" --checks "$checks" \
-    --max-examples 25 --max-time 60 --workers 2 --request-timeout 5 \
+    --max-examples 25 --max-time 60 --workers 1 --request-timeout 5 \
     --generation-deterministic --no-color "$@") || status=1
 }
 run admin "$admin" admin:secret
