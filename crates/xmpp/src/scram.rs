@@ -569,6 +569,171 @@ impl StoredPassword {
     }
 }
 
+/// MongooseIM's SCRAM serialization (its `users.pass_details` and `domain_admins.pass_details`
+/// columns): `==MULTI_SCRAM==,<iterations>,===SHA1===<salt>|<stored>|<server>,==SHA224==...`
+/// with one iteration count for every hash, or the legacy SHA-1-only
+/// `==SCRAM==,<stored>,<server>,<salt>,<iterations>`.
+pub mod mongooseim {
+    use base64::Engine as _;
+
+    use super::{
+        B64, ScramCredentials, ScramError, ScramHash, StoredPassword, b64_decode, check_iterations,
+        malformed,
+    };
+
+    /// The order of the hashes in MongooseIM's form.
+    const SHA1_UP: [ScramHash; 5] = [
+        ScramHash::Sha1,
+        ScramHash::Sha224,
+        ScramHash::Sha256,
+        ScramHash::Sha384,
+        ScramHash::Sha512,
+    ];
+
+    /// The tag MongooseIM puts before each hash's credentials.
+    fn tag(hash: ScramHash) -> &'static str {
+        match hash {
+            ScramHash::Sha1 => "===SHA1===",
+            ScramHash::Sha224 => "==SHA224==",
+            ScramHash::Sha256 => "==SHA256==",
+            ScramHash::Sha384 => "==SHA384==",
+            ScramHash::Sha512 => "==SHA512==",
+        }
+    }
+
+    /// The `(password, pass_details)` columns MongooseIM writes for `stored`: a plaintext
+    /// password goes to `password`; SCRAM credentials go to `pass_details` in the
+    /// `==MULTI_SCRAM==` form, with `password` empty. Fails when the credentials do not
+    /// share one iteration count (that form has a single one) or nothing is stored.
+    pub fn to_columns(stored: &StoredPassword) -> Result<(String, Option<String>), ScramError> {
+        let plain = stored.plain.clone().unwrap_or_default();
+        let Some(first) = stored.scram.first() else {
+            if stored.plain.is_none() {
+                return Err(malformed("no password data to store"));
+            }
+            return Ok((plain, None));
+        };
+        if stored
+            .scram
+            .iter()
+            .any(|c| c.iterations != first.iterations)
+        {
+            return Err(malformed(
+                "MongooseIM's format needs one iteration count for every hash",
+            ));
+        }
+        let mut out = format!("==MULTI_SCRAM==,{}", first.iterations);
+        // MongooseIM writes the hashes from SHA-1 up.
+        for hash in SHA1_UP {
+            if let Some(c) = stored.scram_for(hash) {
+                out.push(',');
+                out.push_str(tag(hash));
+                B64.encode_string(&c.salt, &mut out);
+                out.push('|');
+                B64.encode_string(&c.stored_key, &mut out);
+                out.push('|');
+                B64.encode_string(&c.server_key, &mut out);
+            }
+        }
+        Ok((plain, Some(out)))
+    }
+
+    /// Reads MongooseIM's columns back: `pass_details` when set (either form), else the
+    /// plaintext `password` (empty means no usable password, as in MongooseIM).
+    pub fn from_columns(
+        password: &str,
+        pass_details: Option<&str>,
+    ) -> Result<StoredPassword, ScramError> {
+        let Some(details) = pass_details else {
+            return Ok(StoredPassword {
+                plain: (!password.is_empty()).then(|| password.to_owned()),
+                scram: Vec::new(),
+            });
+        };
+        let scram = if let Some(rest) = details.strip_prefix("==MULTI_SCRAM==,") {
+            parse_multi(rest)?
+        } else if let Some(rest) = details.strip_prefix("==SCRAM==,") {
+            vec![parse_legacy(rest)?]
+        } else {
+            return Err(malformed("unknown MongooseIM password format"));
+        };
+        Ok(StoredPassword { plain: None, scram })
+    }
+
+    fn parse_multi(rest: &str) -> Result<Vec<ScramCredentials>, ScramError> {
+        let mut parts = rest.split(',');
+        let iterations: u32 = parts
+            .next()
+            .and_then(|i| i.parse().ok())
+            .ok_or_else(|| malformed("invalid iteration count"))?;
+        check_iterations(iterations)?;
+        let mut out: Vec<ScramCredentials> = Vec::new();
+        for part in parts {
+            let (hash, keys) = SHA1_UP
+                .into_iter()
+                .find_map(|h| part.strip_prefix(tag(h)).map(|k| (h, k)))
+                .ok_or_else(|| malformed("unknown hash tag"))?;
+            let mut keys = keys.split('|');
+            let (Some(salt), Some(stored), Some(server), None) =
+                (keys.next(), keys.next(), keys.next(), keys.next())
+            else {
+                return Err(malformed("expected salt|stored key|server key"));
+            };
+            if out.iter().any(|c| c.hash == hash) {
+                return Err(malformed("duplicate SCRAM credentials"));
+            }
+            out.push(credentials(hash, iterations, salt, stored, server)?);
+        }
+        if out.is_empty() {
+            return Err(malformed("no SCRAM credentials"));
+        }
+        Ok(out)
+    }
+
+    fn parse_legacy(rest: &str) -> Result<ScramCredentials, ScramError> {
+        let mut parts = rest.split(',');
+        let (Some(stored), Some(server), Some(salt), Some(iterations), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(malformed("expected stored key,server key,salt,iterations"));
+        };
+        let iterations: u32 = iterations
+            .parse()
+            .map_err(|_| malformed("invalid iteration count"))?;
+        check_iterations(iterations)?;
+        credentials(ScramHash::Sha1, iterations, salt, stored, server)
+    }
+
+    fn credentials(
+        hash: ScramHash,
+        iterations: u32,
+        salt: &str,
+        stored: &str,
+        server: &str,
+    ) -> Result<ScramCredentials, ScramError> {
+        let salt = b64_decode(salt, "salt")?;
+        let stored_key = b64_decode(stored, "stored key")?;
+        let server_key = b64_decode(server, "server key")?;
+        if salt.is_empty() {
+            return Err(malformed("empty salt"));
+        }
+        if stored_key.len() != hash.output_len() || server_key.len() != hash.output_len() {
+            return Err(malformed("key length does not match hash"));
+        }
+        Ok(ScramCredentials {
+            hash,
+            salt,
+            iterations,
+            stored_key,
+            server_key,
+        })
+    }
+}
+
 /// What the server learns from a client-first-message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientFirst {
@@ -1448,5 +1613,71 @@ mod tests {
             let _ = ScramCredentials::from_storage_string(&text);
             let _ = StoredPassword::from_storage_string(&text);
         }
+    }
+
+    /// MongooseIM's own example (doc/developers-guide/SCRAM-serialization.md): the
+    /// password `padthai` checks against every hash of its serialized form, and ours
+    /// serializes back to the same text.
+    #[test]
+    fn mongooseim_multi_scram_round_trips_and_verifies() {
+        let serialized = "==MULTI_SCRAM==,4096,\
+===SHA1===QClQsw/sfPEnwj4AEp6E1w==|ys1104hRhqMoRputBY5sLHKXoSw=|EJvxXWM42tO7BgW21lNZyBc1dD0=,\
+==SHA224==dk0ImXFVPoUfqD5FveV7YA==|G0ibQ/YYuCtoun4I+1IF2zJ7Q8x2T23ETnq5Gg==|EvE2EkZcUb3k4CooeOcVFy95P32t+NDX0xbQUA==,\
+==SHA256==M7BYKSo04XbzBr4C7b056g==|A779MC05nSGQln5no0hKTGHFSaQ7oguKBZgORW3s+es=|XhtGFf6NDWsnVSCO4xkzPD3qc046fPL0pATZi7RmaWo=,\
+==SHA384==Ryu0fA29gbwgqFOBk5Mczw==|k3QwC0Lb1y1/V/31byC5KML5t3mH4JTPjFyeAz7lV2l4SPfzi3JHvLEdoNB5K/VY|kR+LMI/E0QBG3oF405/MTAT6NAlCOfPrFOaWH3WBVGM0Viu9Brk6kGwVwXjSP8v0,\
+==SHA512==SLNuVNcWiNBmnYZNIdj+zg==|3ey3gzSsmbxcLnoc1VKCR/739uKX6uuPCyAzn6x8o87ibcjOdUaU8qhL5X4MUI9UPTt667GagNpVTmAWTFNsjA==|jUUDbuQ9ae4UnAWS6RV6W4yifX3La3ESjfZjGol+TBROIb/ihR8UawPHrSHkp4yyDJXtRhR9RlHCHy4bcCm1Yg==";
+        let stored = mongooseim::from_columns("", Some(serialized)).unwrap();
+        assert_eq!(stored.plain, None);
+        assert_eq!(stored.scram.len(), 5);
+        for c in &stored.scram {
+            assert_eq!(c.iterations, 4096);
+            assert!(c.verify_password("padthai"), "{:?}", c.hash);
+            assert!(!c.verify_password("padthai!"), "{:?}", c.hash);
+        }
+        let (password, details) = mongooseim::to_columns(&stored).unwrap();
+        assert_eq!(password, "");
+        assert_eq!(details.as_deref(), Some(serialized));
+    }
+
+    #[test]
+    fn mongooseim_legacy_scram_and_plain_columns() {
+        // The legacy SHA-1 form from the same document (password `misio`).
+        let legacy = "==SCRAM==,tmi5IE+9pceRV/jkPLFHEaVY33c=,MiWNa8T3dniVDwmh77ufJ41fpAQ=,inKXODlSY5y5SCsLxibi0w==,4096";
+        let stored = mongooseim::from_columns("", Some(legacy)).unwrap();
+        assert_eq!(stored.scram.len(), 1);
+        assert!(stored.verify_plain("misio"));
+        assert!(!stored.verify_plain("misia"));
+
+        let plain = mongooseim::from_columns("secret", None).unwrap();
+        assert!(plain.verify_plain("secret"));
+        assert_eq!(
+            mongooseim::to_columns(&plain).unwrap(),
+            ("secret".to_owned(), None)
+        );
+        // MongooseIM refuses an empty plaintext password; so do we.
+        assert!(!mongooseim::from_columns("", None).unwrap().verify_plain(""));
+
+        for bad in [
+            "==MULTI_SCRAM==,0,===SHA1===c2FsdA==|a|b",
+            "==MULTI_SCRAM==,4096",
+            "==MULTI_SCRAM==,4096,==MD5==c2FsdA==|a|b",
+            "==MULTI_SCRAM==,4096,===SHA1===c2FsdA==|ys1104hRhqMoRputBY5sLHKXoSw=",
+            "==SCRAM==,a,b",
+            "sha256:4096:x:y:z",
+        ] {
+            assert!(mongooseim::from_columns("", Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mongooseim_columns_need_one_iteration_count() {
+        let mut stored =
+            StoredPassword::derive("pw", &[ScramHash::Sha1, ScramHash::Sha256], 64).unwrap();
+        let (_, details) = mongooseim::to_columns(&stored).unwrap();
+        let back = mongooseim::from_columns("", details.as_deref()).unwrap();
+        assert_eq!(back, stored);
+        stored.scram[1].iterations = 65;
+        assert!(mongooseim::to_columns(&stored).is_err());
+        assert!(mongooseim::to_columns(&StoredPassword::default()).is_err());
     }
 }
