@@ -529,6 +529,20 @@ impl ModuleSet {
             return false;
         };
         let config = (d.reader)(&mut section, diag);
+        // Modules with stored data keep it in meerkat's one SQL store (SQLite, or
+        // PostgreSQL with `[outgoing_pools.rdbms.default]`): that is MongooseIM's `rdbms`
+        // backend; any other backend is accepted with a warning.
+        if d.ignored_options.contains(&"backend")
+            && let Some(b) = section.opt::<String>("backend", diag)
+            && b != "rdbms"
+        {
+            diag.warn(
+                section.key_path("backend"),
+                format!(
+                    "meerkat keeps this module's data in its SQL store (MongooseIM's \"rdbms\" backend); \"{b}\" ignored"
+                ),
+            );
+        }
         for (k, _) in section.remaining().collect::<Vec<_>>() {
             if d.ignored_options.contains(&k) {
                 diag.warn(

@@ -36,6 +36,38 @@ pub enum StorageError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    /// The PostgreSQL server could not be reached, or refused the connection.
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Connect {
+        /// `host:port/database`.
+        target: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The PostgreSQL schema is missing, outdated, newer, or not MongooseIM's layout.
+    #[error("PostgreSQL database {target} cannot be used as it is:\n  - {}", problems.join("\n  - "))]
+    Schema {
+        /// `host:port/database`.
+        target: String,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
+    /// Applying the PostgreSQL migrations failed.
+    #[error("cannot migrate PostgreSQL database {target}: {source}")]
+    MigratePostgres {
+        /// `host:port/database`.
+        target: String,
+        /// The migration failure.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+}
+
+impl StorageError {
+    /// A PostgreSQL database could not be reached or refused the login.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, StorageError::Connect { .. })
+    }
 }
 
 /// Maps an SQL error onto the core's error: undecodable rows are [`StoreError::Corrupt`],

@@ -20,7 +20,9 @@
 #![deny(missing_docs)]
 
 mod error;
+mod postgres;
 mod sqlite;
 
 pub use error::StorageError;
+pub use postgres::{PgStore, SchemaState, connect_options};
 pub use sqlite::{DB_FILE_NAME, SqliteStore};

@@ -4,11 +4,13 @@
 
 mod diag;
 pub mod known;
+mod rdbms;
 mod reader;
 mod server;
 
 pub use crate::module::ModuleSet;
 pub use diag::{Diagnostics, Problem, index, join};
+pub use rdbms::{RdbmsConfig, RdbmsTls, RdbmsVerify};
 pub use reader::{FromToml, Limit, Positive, PositiveLimit, Section, type_name};
 pub use server::{
     AnonymousProtocol, AuthConfig, BoshSettings, GeneralConfig, InstrumentationConfig, LogLevel,

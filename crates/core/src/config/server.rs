@@ -205,6 +205,9 @@ pub struct ServerConfig {
     pub instrumentation: InstrumentationConfig,
     /// `[acl]`, `[access]` and `[shaper]`.
     pub access: crate::access::AccessConfig,
+    /// `[outgoing_pools.rdbms.default]` with `driver = "pgsql"`: the store is that
+    /// PostgreSQL database. `None`: the embedded SQLite file in the data directory.
+    pub rdbms: Option<super::RdbmsConfig>,
 }
 
 impl ServerConfig {
@@ -233,7 +236,8 @@ impl ServerConfig {
         let access_rules = top.table_opt("access", diag);
         let access = crate::access::read(acl, access_rules, shaper, diag);
         top.raw("listen"); // listener-core's
-        for section in ["outgoing_pools", "internal_databases", "s2s", "host_config"] {
+        let rdbms = super::rdbms::read(top.table_opt("outgoing_pools", diag), diag);
+        for section in ["internal_databases", "s2s", "host_config"] {
             if top.raw(section).is_some() {
                 diag.warn(
                     section,
@@ -258,6 +262,7 @@ impl ServerConfig {
             bosh,
             instrumentation,
             access,
+            rdbms,
         }
     }
 
@@ -490,6 +495,11 @@ fn read_auth(section: Option<Section<'_>>, diag: &mut Diagnostics) -> AuthConfig
     }
     if let Some(internal) = s.table_opt("internal", diag) {
         internal.finish(diag);
+    }
+    // MongooseIM's SQL auth backend: meerkat's store, SQLite or PostgreSQL, is it.
+    if let Some(mut rdbms) = s.table_opt("rdbms", diag) {
+        rdbms.opt::<bool>("users_number_estimate", diag);
+        rdbms.finish(diag);
     }
     let login_throttle = s
         .table_opt("login_throttle", diag)
@@ -743,7 +753,7 @@ mod tests {
     #[test]
     fn every_problem_reported() {
         let (_, d) = read(
-            "[general]\nhosts = [\"a\", \"a\"]\nloglevel = \"loud\"\ntypo = 1\n[modules.mod_rooster]\n[modules.mod_roster]\nversioning = \"yes\"\nbackend = \"rdbms\"\n[auth.password]\nhash = [\"md5\"]\n[servics]\n",
+            "[general]\nhosts = [\"a\", \"a\"]\nloglevel = \"loud\"\ntypo = 1\n[modules.mod_rooster]\n[modules.mod_roster]\nversioning = \"yes\"\nbackend = \"mnesia\"\n[auth.password]\nhash = [\"md5\"]\n[servics]\n",
         );
         let got: Vec<String> = d.errors.iter().map(ToString::to_string).collect();
         assert_eq!(

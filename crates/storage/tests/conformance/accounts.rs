@@ -5,26 +5,36 @@ use std::sync::Arc;
 
 use meerkat_core::store::{AccountStore, Store};
 
-use super::{ALICE, DOMAIN, assert_populated, populate};
+use super::{ALICE, DOMAIN, assert_populated, populate, pw};
 
 /// create/get/set password; creating twice returns false and keeps the first password.
 pub async fn accounts(store: Arc<dyn AccountStore>) {
     assert_eq!(store.get_password(DOMAIN, "alice").await.unwrap(), None);
-    assert!(store.create_user(DOMAIN, "alice", "pw1").await.unwrap());
-    assert!(!store.create_user(DOMAIN, "alice", "pw2").await.unwrap());
+    assert!(
+        store
+            .create_user(DOMAIN, "alice", &pw("pw1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .create_user(DOMAIN, "alice", &pw("pw2"))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store
             .get_password(DOMAIN, "alice")
             .await
             .unwrap()
             .as_deref(),
-        Some("pw1")
+        Some(pw("pw1").as_str())
     );
 
     // The same local part in another domain is another account.
     assert!(
         store
-            .create_user("other.org", "alice", "pw3")
+            .create_user("other.org", "alice", &pw("pw3"))
             .await
             .unwrap()
     );
@@ -34,17 +44,22 @@ pub async fn accounts(store: Arc<dyn AccountStore>) {
             .await
             .unwrap()
             .as_deref(),
-        Some("pw3")
+        Some(pw("pw3").as_str())
     );
 
-    assert!(store.set_password(DOMAIN, "alice", "pw4").await.unwrap());
+    assert!(
+        store
+            .set_password(DOMAIN, "alice", &pw("pw4"))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store
             .get_password(DOMAIN, "alice")
             .await
             .unwrap()
             .as_deref(),
-        Some("pw4")
+        Some(pw("pw4").as_str())
     );
     assert_eq!(
         store
@@ -52,30 +67,40 @@ pub async fn accounts(store: Arc<dyn AccountStore>) {
             .await
             .unwrap()
             .as_deref(),
-        Some("pw3")
+        Some(pw("pw3").as_str())
     );
 
     // set_password does not create accounts.
-    assert!(!store.set_password(DOMAIN, "nobody", "x").await.unwrap());
+    assert!(
+        !store
+            .set_password(DOMAIN, "nobody", &pw("x"))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.get_password(DOMAIN, "nobody").await.unwrap(), None);
     assert_eq!(store.count_users(DOMAIN).await.unwrap(), 1);
 
-    // Stored password strings are opaque: anything round-trips.
-    let odd = "==SCRAM==,sha-1,4096,c2FsdA==|'\"; DROP TABLE users; --|ü";
-    assert!(store.set_password(DOMAIN, "alice", odd).await.unwrap());
+    // Whatever a password holds round-trips (and reaches SQL only as a bound value).
+    let odd = pw("==SCRAM==,sha-1,4096,c2FsdA==|'\"; DROP TABLE users; --|ü");
+    assert!(store.set_password(DOMAIN, "alice", &odd).await.unwrap());
     assert_eq!(
         store
             .get_password(DOMAIN, "alice")
             .await
             .unwrap()
             .as_deref(),
-        Some(odd)
+        Some(odd.as_str())
     );
 
     assert!(store.remove_user(DOMAIN, "alice").await.unwrap());
     assert!(!store.remove_user(DOMAIN, "alice").await.unwrap());
     assert_eq!(store.get_password(DOMAIN, "alice").await.unwrap(), None);
-    assert!(store.create_user(DOMAIN, "alice", "again").await.unwrap());
+    assert!(
+        store
+            .create_user(DOMAIN, "alice", &pw("again"))
+            .await
+            .unwrap()
+    );
 }
 
 /// list_users is per domain and sorted (byte order); count_users agrees.
@@ -85,9 +110,14 @@ pub async fn list_and_count_users(store: Arc<dyn AccountStore>) {
 
     let names = ["zed", "bob", "émile", "alice2", "alice", "0day", "über"];
     for n in names {
-        assert!(store.create_user(DOMAIN, n, "pw").await.unwrap());
+        assert!(store.create_user(DOMAIN, n, &pw("pw")).await.unwrap());
     }
-    assert!(store.create_user("other.org", "carol", "pw").await.unwrap());
+    assert!(
+        store
+            .create_user("other.org", "carol", &pw("pw"))
+            .await
+            .unwrap()
+    );
 
     let mut expected: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
     expected.sort();
@@ -154,7 +184,12 @@ pub async fn remove_user_cascades(store: Arc<dyn Store>) {
     assert!(!store.remove_user(DOMAIN, "alice").await.unwrap());
 
     // A re-created account starts empty.
-    assert!(store.create_user(DOMAIN, "alice", "new").await.unwrap());
+    assert!(
+        store
+            .create_user(DOMAIN, "alice", &pw("new"))
+            .await
+            .unwrap()
+    );
     assert!(store.roster_get(ALICE).await.unwrap().is_empty());
     assert_eq!(store.offline_count(ALICE).await.unwrap(), 0);
 }

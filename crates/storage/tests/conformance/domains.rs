@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use meerkat_core::store::{DomainStatus, DomainStore, DynamicDomain};
 
+use super::admin_pw;
+
 fn dd(domain: &str, host_type: &str, status: DomainStatus) -> DynamicDomain {
     DynamicDomain {
         domain: domain.to_owned(),
@@ -58,18 +60,19 @@ pub async fn dynamic_domains(store: Arc<dyn DomainStore>) {
 
 pub async fn domain_admin_passwords(store: Arc<dyn DomainStore>) {
     assert_eq!(store.domain_admin_get("a.test").await.unwrap(), None);
-    store.domain_admin_set("a.test", "one").await.unwrap();
-    store.domain_admin_set("a.test", "two").await.unwrap();
-    store.domain_admin_set("b.test", "three").await.unwrap();
+    let (one, two, three) = (admin_pw("one"), admin_pw("two"), admin_pw("three"));
+    store.domain_admin_set("a.test", &one).await.unwrap();
+    store.domain_admin_set("a.test", &two).await.unwrap();
+    store.domain_admin_set("b.test", &three).await.unwrap();
     assert_eq!(
         store.domain_admin_get("a.test").await.unwrap().as_deref(),
-        Some("two")
+        Some(two.as_str())
     );
     assert!(store.domain_admin_delete("a.test").await.unwrap());
     assert!(!store.domain_admin_delete("a.test").await.unwrap());
     assert_eq!(store.domain_admin_get("a.test").await.unwrap(), None);
     assert_eq!(
         store.domain_admin_get("b.test").await.unwrap().as_deref(),
-        Some("three")
+        Some(three.as_str())
     );
 }

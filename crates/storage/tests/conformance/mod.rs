@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use meerkat_core::store::{Ask, LastActivity, OfflineMessage, RosterItem, Store, Subscription};
+use meerkat_xmpp::scram::{ScramHash, StoredPassword};
 use tokio::task::JoinSet;
 
 mod accounts;
@@ -51,13 +52,29 @@ fn item(
     subscription: Subscription,
     ask: Ask,
 ) -> RosterItem {
+    // Items as every backend keeps them: MongooseIM's tables hold a roster item's groups
+    // as a set (returned sorted, in byte order) and an empty name as no name, so the
+    // items stored here are in that form already.
+    let groups: BTreeSet<&str> = groups.iter().copied().collect();
     RosterItem {
         contact: contact.to_owned(),
-        name: name.map(str::to_owned),
-        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        name: name.filter(|n| !n.is_empty()).map(str::to_owned),
+        groups: groups.into_iter().map(str::to_owned).collect(),
         subscription,
         ask,
     }
+}
+
+/// A stored-password string as the core writes it (here a plaintext password).
+fn pw(password: &str) -> String {
+    StoredPassword::plain(password).to_storage_string()
+}
+
+/// A domain-admin password as the core stores it (SCRAM-SHA-512 keys only).
+fn admin_pw(password: &str) -> String {
+    StoredPassword::derive(password, &[ScramHash::Sha512], 1)
+        .unwrap()
+        .to_storage_string()
 }
 
 fn msg(
@@ -86,7 +103,12 @@ fn ver(v: &str) -> u64 {
 /// Stores one of everything for `user@domain` (in every area that keeps data per user).
 async fn populate(store: &dyn Store, domain: &str, user: &str) {
     let owner = format!("{user}@{domain}");
-    assert!(store.create_user(domain, user, "secret").await.unwrap());
+    assert!(
+        store
+            .create_user(domain, user, &pw("secret"))
+            .await
+            .unwrap()
+    );
     for contact in ["friend1@example.net", "friend2@example.net"] {
         let it = item(
             contact,
@@ -132,8 +154,8 @@ async fn populate(store: &dyn Store, domain: &str, user: &str) {
 async fn assert_populated(store: &dyn Store, domain: &str, user: &str, offline: u64) {
     let owner = format!("{user}@{domain}");
     assert_eq!(
-        store.get_password(domain, user).await.unwrap().as_deref(),
-        Some("secret")
+        store.get_password(domain, user).await.unwrap(),
+        Some(pw("secret"))
     );
     assert_eq!(
         store.roster_get(&owner).await.unwrap().len(),
@@ -243,7 +265,7 @@ pub async fn concurrent_writers(store: Arc<dyn Store>) {
         let store = store.clone();
         set.spawn(async move {
             store
-                .create_user(DOMAIN, "racer", &format!("pw{t}"))
+                .create_user(DOMAIN, "racer", &pw(&format!("pw{t}")))
                 .await
                 .unwrap()
         });

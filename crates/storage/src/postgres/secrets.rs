@@ -1,0 +1,27 @@
+//! `impl SecretStore for PgStore`: meerkat's own `meerkat_server_secrets`.
+
+use meerkat_core::store::{SecretStore, StoreFuture};
+
+use super::PgStore;
+use crate::error::db_err;
+
+impl SecretStore for PgStore {
+    fn secret_get_or_insert<'a>(
+        &'a self,
+        name: &'a str,
+        value: &'a str,
+    ) -> StoreFuture<'a, String> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "INSERT INTO meerkat_server_secrets (name, value) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET value = meerkat_server_secrets.value \
+                 RETURNING value",
+            )
+            .bind(name)
+            .bind(value)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+        })
+    }
+}

@@ -1,0 +1,240 @@
+//! Runs the conformance suite against `PgStore` on a private PostgreSQL server (started by
+//! `meerkat-test-postgres` from Debian's binaries, one per test binary, one database per
+//! test), plus PostgreSQL-specific checks: the schema's migrations and refusals, MongooseIM's
+//! value formats, and durability across reopening.
+
+mod conformance;
+
+use std::sync::Arc;
+
+use meerkat_core::config::RdbmsConfig;
+use meerkat_core::store::{AccountStore, RosterStore, Store};
+use meerkat_storage::{PgStore, SchemaState, StorageError};
+use meerkat_test_postgres::{PASSWORD, PgServer, USER};
+
+fn server() -> &'static PgServer {
+    PgServer::shared().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn config(database: &str) -> RdbmsConfig {
+    let pg = server();
+    RdbmsConfig {
+        workers: 4,
+        host: pg.socket_dir().display().to_string(),
+        port: pg.port(),
+        database: database.to_owned(),
+        username: USER.to_owned(),
+        password: PASSWORD.to_owned(),
+        query_timeout: std::time::Duration::from_secs(5),
+        tls: None,
+    }
+}
+
+/// A store on a new, migrated database.
+async fn fresh() -> (String, PgStore) {
+    let db = server().fresh_database().unwrap();
+    let store = PgStore::connect(&config(&db)).await.unwrap();
+    store.migrate().await.unwrap();
+    (db, store)
+}
+
+macro_rules! conformance_tests {
+    ($($name:ident),* $(,)?) => {
+        mod pg {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (_db, store) = super::fresh().await;
+                    crate::conformance::$name(Arc::new(store) as Arc<dyn super::Store>).await;
+                }
+            )*
+            use std::sync::Arc;
+        }
+    };
+}
+
+conformance_tests!(
+    accounts,
+    list_and_count_users,
+    remove_user_cascades,
+    roster_round_trip,
+    roster_versions,
+    roster_removal,
+    offline_order,
+    offline_remove_up_to,
+    offline_remove_ids_and_bytes,
+    offline_cleanup_per_domain,
+    offline_removal,
+    vcards,
+    vcard_removal,
+    private_storage,
+    private_removal,
+    last_activity,
+    concurrent_writers,
+    dynamic_domains,
+    domain_admin_passwords,
+    auth_token_sequences,
+    server_secrets,
+    private_listing,
+    last_activity_per_domain,
+);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopen_durability() {
+    let db = server().fresh_database().unwrap();
+    PgStore::connect(&config(&db))
+        .await
+        .unwrap()
+        .migrate()
+        .await
+        .unwrap();
+    conformance::reopen_durability(|| {
+        let db = db.clone();
+        async move {
+            let store = PgStore::connect(&config(&db)).await.unwrap();
+            store.require_current_schema().await.unwrap();
+            Arc::new(store) as Arc<dyn Store>
+        }
+    })
+    .await;
+}
+
+/// An empty database is refused until migrated; migrating twice applies nothing the
+/// second time; the migrated schema is current.
+#[tokio::test]
+async fn schema_is_created_only_when_asked() {
+    let db = server().fresh_database().unwrap();
+    let store = PgStore::connect(&config(&db)).await.unwrap();
+    let SchemaState::Problems(p) = store.check_schema().await.unwrap() else {
+        panic!("an empty database passed the schema check");
+    };
+    assert!(
+        p[0].contains("has no schema: run `meerkat db migrate`"),
+        "{p:?}"
+    );
+    let err = store.require_current_schema().await.unwrap_err();
+    assert!(err.to_string().contains(&db), "{err}");
+    // Nothing was created by looking.
+    assert_eq!(
+        server()
+            .psql(&db, "SELECT to_regclass('users') IS NULL")
+            .unwrap(),
+        "t"
+    );
+
+    let applied = store.migrate().await.unwrap();
+    assert_eq!(applied, vec![1, 2]);
+    assert_eq!(store.check_schema().await.unwrap(), SchemaState::Current);
+    assert!(store.migrate().await.unwrap().is_empty());
+    assert_eq!(PgStore::schema_version(), 2);
+}
+
+/// A database that MongooseIM created (its tables, no meerkat tables yet) is adopted by
+/// `migrate` without touching its rows; one whose tables lack a column meerkat uses, or
+/// one migrated by a newer meerkat, is refused with the reason.
+#[tokio::test]
+async fn mongooseim_database_adopted_and_bad_ones_refused() {
+    let pg = server();
+    let db = pg.fresh_database().unwrap();
+    pg.psql(
+        &db,
+        "CREATE TABLE users (username varchar(250), server varchar(250), \
+         \"password\" text NOT NULL, pass_details text, \
+         created_at TIMESTAMP NOT NULL DEFAULT now(), PRIMARY KEY (server, username)); \
+         INSERT INTO users (username, server, password) VALUES ('old', 'example.com', 'secret');",
+    )
+    .unwrap();
+    let store = PgStore::connect(&config(&db)).await.unwrap();
+    let SchemaState::Problems(p) = store.check_schema().await.unwrap() else {
+        panic!("accepted before migration");
+    };
+    assert!(
+        p[0].contains("MongooseIM's tables but not meerkat's"),
+        "{p:?}"
+    );
+    store.migrate().await.unwrap();
+    let stored = store
+        .get_password("example.com", "old")
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = meerkat_xmpp::scram::StoredPassword::from_storage_string(&stored).unwrap();
+    assert!(stored.verify_plain("secret"));
+
+    // A table without the columns meerkat needs: refused, nothing created.
+    let db = pg.fresh_database().unwrap();
+    pg.psql(
+        &db,
+        "CREATE TABLE rosterusers (server text, username text, jid text)",
+    )
+    .unwrap();
+    let store = PgStore::connect(&config(&db)).await.unwrap();
+    let err = store.migrate().await.unwrap_err();
+    assert!(matches!(err, StorageError::Schema { .. }), "{err:?}");
+    assert!(err.to_string().contains("table rosterusers"), "{err}");
+    assert_eq!(
+        pg.psql(&db, "SELECT to_regclass('users') IS NULL").unwrap(),
+        "t"
+    );
+
+    // A version this meerkat does not know.
+    let (db, store) = fresh().await;
+    pg.psql(
+        &db,
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (999, 'from the future', true, '\\x00', 0)",
+    )
+    .unwrap();
+    let SchemaState::Problems(p) = store.check_schema().await.unwrap() else {
+        panic!("a newer schema passed");
+    };
+    assert!(
+        p[0].contains("version 999 was applied by a newer meerkat"),
+        "{p:?}"
+    );
+    assert!(store.migrate().await.is_err());
+}
+
+/// What meerkat writes is in MongooseIM's formats, read straight from the tables.
+#[tokio::test]
+async fn rows_are_in_mongooseim_formats() {
+    use meerkat_core::store::{Ask, RosterItem, Subscription};
+    use meerkat_xmpp::scram::{ScramHash, StoredPassword};
+    let (db, store) = fresh().await;
+    let pg = server();
+    let scram = StoredPassword::derive("pw", &[ScramHash::Sha1, ScramHash::Sha256], 64).unwrap();
+    assert!(
+        store
+            .create_user("example.com", "alice", &scram.to_storage_string())
+            .await
+            .unwrap()
+    );
+    let row = pg
+        .psql(&db, "SELECT password || '|' || pass_details FROM users")
+        .unwrap();
+    assert!(row.starts_with("|==MULTI_SCRAM==,64,===SHA1==="), "{row}");
+    assert!(row.contains(",==SHA256=="), "{row}");
+    let item = RosterItem {
+        contact: "bob@example.com".to_owned(),
+        name: None,
+        groups: vec!["Friends".to_owned()],
+        subscription: Subscription::To,
+        ask: Ask::In,
+    };
+    store
+        .roster_put_item("alice@example.com", &item)
+        .await
+        .unwrap();
+    assert_eq!(
+        pg.psql(
+            &db,
+            "SELECT server || ' ' || username || ' ' || jid || ' [' || nick || '] ' \
+             || subscription || ask || ' ' || (SELECT grp FROM rostergroups) FROM rosterusers"
+        )
+        .unwrap(),
+        "example.com alice bob@example.com [] TI Friends"
+    );
+    assert_eq!(
+        pg.psql(&db, "SELECT version FROM roster_version").unwrap(),
+        "1"
+    );
+}
