@@ -12,11 +12,10 @@ use clap::Subcommand;
 use meerkat::ConfigSource;
 use meerkat_core::config::ServerConfig;
 use meerkat_core::{AccountError, Server, accounts};
-use meerkat_storage::SqliteStore;
+use meerkat_storage::{Backend, Migrations};
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
-use std::sync::Arc;
 
 #[derive(Subcommand)]
 pub enum AccountCommand {
@@ -75,8 +74,8 @@ fn run(cmd: AccountCommand, source: &ConfigSource, data_dir: &Path) -> anyhow::R
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let store = SqliteStore::open(data_dir).await?;
-        let server = Server::new(config, Arc::new(store.clone()));
+        let store = Backend::open(config.rdbms.as_ref(), data_dir, Migrations::Require).await?;
+        let server = Server::new(config, store.store());
         // Domains added at run time (the domain API) are served too.
         server.load_dynamic_domains().await?;
         let result = execute(&server, cmd, password.unwrap_or_default()).await;

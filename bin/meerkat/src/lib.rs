@@ -9,9 +9,8 @@ mod invariants;
 
 use listener_core::{Listener, ListenerConfig, Running, StartOptions};
 use meerkat_core::config::{Diagnostics, ServerConfig};
-use meerkat_storage::SqliteStore;
+use meerkat_storage::{Backend, Migrations};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The embedded default config (a copy of `config/meerkat.toml`).
 pub const DEFAULT_CONFIG: &str = include_str!("../../../config/meerkat.toml");
@@ -150,7 +149,7 @@ pub struct Meerkat {
     /// The HTTP listeners.
     pub listeners: Running,
     /// The store the core runs on (close it after the listeners have stopped).
-    pub store: SqliteStore,
+    pub store: Backend,
 }
 
 /// Where the server keeps its data unless told otherwise.
@@ -158,15 +157,17 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
-/// Opens storage under `data_dir`, starts the core and binds every listener. Must be
-/// called inside an actix system.
+/// Opens the store (PostgreSQL when `[outgoing_pools.rdbms.default]` is configured, its
+/// schema migrated only with `Migrations::Apply`; else SQLite under `data_dir`), starts the
+/// core and binds every listener. Must be called inside an actix system.
 pub async fn start(
     config: LoadedConfig,
     data_dir: &Path,
+    migrations: Migrations,
     opts: &StartOptions,
 ) -> anyhow::Result<Meerkat> {
-    let store = SqliteStore::open(data_dir).await?;
-    let server = meerkat_core::Server::new(config.server, Arc::new(store.clone()));
+    let store = Backend::open(config.server.rdbms.as_ref(), data_dir, migrations).await?;
+    let server = meerkat_core::Server::new(config.server, store.store());
     server.load_dynamic_domains().await?;
     // The 60 s windows of the metric API start with the server.
     meerkat_core::commands::metric::start_sampler(&server);

@@ -3,6 +3,7 @@
 mod account;
 mod control;
 mod ctl;
+mod db;
 
 use clap::{Parser, Subcommand};
 use meerkat::{ConfigSource, LoadedConfig, load_config_str};
@@ -27,7 +28,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (the default).
-    Run,
+    Run {
+        /// Create or upgrade the PostgreSQL schema before starting (as `meerkat db
+        /// migrate`); without it, a database whose schema is not current is refused.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// The store: schema migrations and copying data between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Validate a config file: print every problem with its TOML path; exit 1 on errors.
     CheckConfig {
         /// The file to check (default: the config `run` would use).
@@ -85,7 +94,11 @@ fn main() -> ExitCode {
             };
             ctl::main(args, &ConfigSource::resolve(cli.config), &tls)
         }
-        None | Some(Command::Run) => run(&ConfigSource::resolve(cli.config), &cli.data_dir),
+        Some(Command::Db(cmd)) => db::main(cmd, &ConfigSource::resolve(cli.config), &cli.data_dir),
+        None => run(&ConfigSource::resolve(cli.config), &cli.data_dir, false),
+        Some(Command::Run { migrate }) => {
+            run(&ConfigSource::resolve(cli.config), &cli.data_dir, migrate)
+        }
     }
 }
 
@@ -114,7 +127,7 @@ pub(crate) fn init_logging(level: &str) -> std::sync::Arc<control::LogHandle> {
     control::init_logging(level)
 }
 
-fn run(source: &ConfigSource, data_dir: &Path) -> ExitCode {
+fn run(source: &ConfigSource, data_dir: &Path, migrate: bool) -> ExitCode {
     let loaded: LoadedConfig = match source.read().and_then(|text| load_config_str(&text)) {
         Ok(l) => l,
         Err(diag) => {
@@ -129,7 +142,12 @@ fn run(source: &ConfigSource, data_dir: &Path) -> ExitCode {
     }
     tracing::info!(config = %source, data_dir = %data_dir.display(), hosts = ?loaded.server.general.hosts, "starting meerkat");
     let system = actix_rt::System::new();
-    let result = system.block_on(serve(loaded, data_dir, log));
+    let migrations = if migrate {
+        meerkat_storage::Migrations::Apply
+    } else {
+        meerkat_storage::Migrations::Require
+    };
+    let result = system.block_on(serve(loaded, data_dir, migrations, log));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -144,6 +162,7 @@ fn run(source: &ConfigSource, data_dir: &Path) -> ExitCode {
 async fn serve(
     loaded: LoadedConfig,
     data_dir: &Path,
+    migrations: meerkat_storage::Migrations,
     log: std::sync::Arc<control::LogHandle>,
 ) -> anyhow::Result<()> {
     // Install the handlers before binding, so a signal that arrives during start-up is
@@ -157,7 +176,7 @@ async fn serve(
         server,
         listeners,
         store,
-    } = meerkat::start(loaded, data_dir, &opts).await?;
+    } = meerkat::start(loaded, data_dir, migrations, &opts).await?;
     // The admin API may change the log level and request a graceful stop.
     let stop = std::sync::Arc::new(control::StopRequest::default());
     server.set_log_control(log);

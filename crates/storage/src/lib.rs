@@ -1,5 +1,7 @@
-//! Embedded SQLite implementation of the core's persistence contract,
-//! [`meerkat_core::store::Store`].
+//! The core's persistence contract, [`meerkat_core::store::Store`], on two backends:
+//! embedded SQLite (the default, `sqlite/`) and PostgreSQL on MongooseIM's own tables
+//! (`postgres/`, used when `[outgoing_pools.rdbms.default]` is configured). [`Backend`]
+//! opens the one the config names.
 //!
 //! * [`SqliteStore::open`] opens `<data_dir>/meerkat.sqlite3` (WAL, foreign keys on) and
 //!   applies the embedded migrations from `migrations/`.
@@ -13,16 +15,20 @@
 //! backend can be written, and checked against `tests/conformance/<area>.rs`, one area at
 //! a time.
 //!
-//! All SQL is written with `$n` placeholders and portable `INSERT ... ON CONFLICT` upserts so
-//! a PostgreSQL backend can reuse the statements; only transaction start (`BEGIN IMMEDIATE`)
-//! is SQLite-specific.
+//! The PostgreSQL backend (`postgres/`) has the same shape over MongooseIM's tables and
+//! formats; both run the same conformance suite (`tests/sqlite.rs`, `tests/postgres.rs`).
+//! [`copy_store`] copies every area from one store to another (`meerkat db copy`).
 
 #![deny(missing_docs)]
 
+mod backend;
+mod copy;
 mod error;
 mod postgres;
 mod sqlite;
 
+pub use backend::{Backend, Migrations};
+pub use copy::{CopyError, CopyReport, copy_store};
 pub use error::StorageError;
 pub use postgres::{PgStore, SchemaState, connect_options};
 pub use sqlite::{DB_FILE_NAME, SqliteStore};

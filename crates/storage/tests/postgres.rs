@@ -238,3 +238,23 @@ async fn rows_are_in_mongooseim_formats() {
         "1"
     );
 }
+
+/// SQLite to PostgreSQL (growing out of the embedded default), and back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_sqlite_to_postgres_and_back() {
+    let sqlite: Arc<dyn Store> = Arc::new(
+        meerkat_storage::SqliteStore::open_in_memory()
+            .await
+            .unwrap(),
+    );
+    let (_db, pg) = fresh().await;
+    conformance::copy_everything(sqlite, Arc::new(pg)).await;
+
+    let (_db, pg) = fresh().await;
+    let sqlite: Arc<dyn Store> = Arc::new(
+        meerkat_storage::SqliteStore::open_in_memory()
+            .await
+            .unwrap(),
+    );
+    conformance::copy_everything(Arc::new(pg), sqlite).await;
+}

@@ -301,3 +301,10 @@ async fn corrupt_rows_are_errors() {
         );
     }
 }
+
+/// `copy_store` between two SQLite stores (PostgreSQL pairs are in tests/postgres.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_between_sqlite_stores() {
+    let (_dir, to) = file_store().await;
+    conformance::copy_everything(memory_store().await, to).await;
+}

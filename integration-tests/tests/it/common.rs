@@ -2,9 +2,13 @@
 
 use listener_core::StartOptions;
 use meerkat::{Meerkat, load_config_str};
+use meerkat_storage::Migrations;
+use meerkat_test_postgres::PgServer;
 use meerkat_xmpp::BareJid;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::Once;
 use std::time::Duration;
 
@@ -28,17 +32,64 @@ pub fn init_crypto() {
     });
 }
 
-/// Starts meerkat with `config` on the data directory `dir`.
+/// Which store the suite runs on: `MEERKAT_TEST_STORE=postgres` runs every test on a
+/// private PostgreSQL server (one per test binary, one database per data directory, so a
+/// test that restarts a server on the same directory finds its data again); anything else,
+/// or nothing, the embedded SQLite.
+pub fn on_postgres() -> bool {
+    match std::env::var("MEERKAT_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("MEERKAT_TEST_STORE={other}: expected sqlite or postgres"),
+    }
+}
+
+/// The `[outgoing_pools.rdbms.default]` section for `dir`'s database on the shared test
+/// PostgreSQL server (created on first use).
+pub fn postgres_pool_for(dir: &Path) -> String {
+    static DATABASES: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
+    let pg = PgServer::shared().unwrap_or_else(|e| panic!("{e}"));
+    let mut dbs = DATABASES.lock().unwrap();
+    let db = dbs
+        .entry(dir.to_path_buf())
+        .or_insert_with(|| pg.fresh_database().unwrap_or_else(|e| panic!("{e}")));
+    pg.pool_toml(db, 8)
+}
+
+/// The store of the data directory `dir` for tests that build a core without listeners:
+/// its SQLite file, or on PostgreSQL its database (migrated).
+pub async fn test_store(dir: &Path) -> std::sync::Arc<dyn meerkat_core::store::Store> {
+    let rdbms = on_postgres().then(|| {
+        let text = format!(
+            "[general]\nhosts = [\"localhost\"]\n{}",
+            postgres_pool_for(dir)
+        );
+        let (config, _) = meerkat::load_server_config_str(&text).expect("pool config");
+        config.rdbms.expect("the pool is PostgreSQL")
+    });
+    meerkat_storage::Backend::open(rdbms.as_ref(), dir, Migrations::Apply)
+        .await
+        .expect("store opens")
+        .store()
+}
+
+/// Starts meerkat with `config` on the data directory `dir` (and, on PostgreSQL, on the
+/// database that belongs to `dir`).
 pub async fn boot(config: &str, dir: &Path) -> Meerkat {
     init_crypto();
-    let loaded = load_config_str(config).unwrap_or_else(|d| panic!("test config rejected:\n{d}"));
+    let config = if on_postgres() && !config.contains("[outgoing_pools") {
+        format!("{config}\n{}", postgres_pool_for(dir))
+    } else {
+        config.to_owned()
+    };
+    let loaded = load_config_str(&config).unwrap_or_else(|d| panic!("test config rejected:\n{d}"));
     let opts = StartOptions {
         handle_signals: false,
         shutdown_timeout: Duration::from_secs(1),
         max_workers: 2,
         ..StartOptions::default()
     };
-    meerkat::start(loaded, dir, &opts)
+    meerkat::start(loaded, dir, Migrations::Apply, &opts)
         .await
         .expect("server starts")
 }

@@ -9,11 +9,9 @@ use meerkat_core::Server;
 use meerkat_core::c2s::{C2s, ConnInfo, Input, Output, StreamOpen};
 use meerkat_core::config::{Diagnostics, ServerConfig};
 use meerkat_core::sm::Mailbox;
-use meerkat_storage::SqliteStore;
 use meerkat_xmpp::scram::{ScramClient, ScramHash};
 use meerkat_xmpp::{BareJid, Element, ParseLimits, ns};
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The served domain of the default config.
@@ -106,7 +104,8 @@ pub fn sasl_data(el: &Element) -> Vec<u8> {
     B64.decode(el.text().trim()).expect("SASL data is base64")
 }
 
-/// A server over a fresh SQLite file in a temporary directory.
+/// A server over a fresh store (SQLite file in a temporary directory, or its PostgreSQL
+/// database with `MEERKAT_TEST_STORE=postgres`).
 pub struct Harness {
     pub server: Server,
     config: String,
@@ -122,8 +121,8 @@ impl Harness {
     /// With the given TOML config.
     pub async fn with_config(toml_text: &str) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(dir.path()).await.expect("store opens");
-        let server = Server::new(config(toml_text), Arc::new(store));
+        let store = crate::common::test_store(dir.path()).await;
+        let server = Server::new(config(toml_text), store);
         Harness {
             server,
             config: toml_text.to_owned(),
@@ -141,9 +140,9 @@ impl Harness {
         let cfg = ServerConfig::read_with_modules(&root, registry, &mut diag);
         assert!(diag.is_ok(), "test config rejected: {diag:?}");
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(dir.path()).await.expect("store opens");
+        let store = crate::common::test_store(dir.path()).await;
         Harness {
-            server: Server::new(cfg, Arc::new(store)),
+            server: Server::new(cfg, store),
             config: toml_text.to_owned(),
             dir,
         }
@@ -159,8 +158,8 @@ impl Harness {
         } = self;
         assert_eq!(server.sm().count(), 0, "sessions still open");
         drop(server);
-        let store = SqliteStore::open(dir.path()).await.expect("store reopens");
-        let server = Server::new(config(&text), Arc::new(store));
+        let store = crate::common::test_store(dir.path()).await;
+        let server = Server::new(config(&text), store);
         Harness {
             server,
             config: text,

@@ -33,4 +33,6 @@ pub trait AccountStore: Send + Sync + 'static {
     fn list_users<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, Vec<String>>;
     /// Number of accounts of `domain`.
     fn count_users<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, u64>;
+    /// The domains that have at least one account, sorted (for `meerkat db copy`).
+    fn user_domains(&self) -> StoreFuture<'_, Vec<String>>;
 }

@@ -68,4 +68,7 @@ pub trait DomainStore: Send + Sync + 'static {
     fn domain_admin_set<'a>(&'a self, domain: &'a str, password: &'a str) -> StoreFuture<'a, ()>;
     /// Removes the domain-admin password. Returns `false` when there was none.
     fn domain_admin_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool>;
+    /// Every domain-admin password as `(domain, stored password)`, sorted by domain (for
+    /// `meerkat db copy`).
+    fn domain_admin_list(&self) -> StoreFuture<'_, Vec<(String, String)>>;
 }

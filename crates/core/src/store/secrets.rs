@@ -9,4 +9,6 @@ pub trait SecretStore: Send + Sync + 'static {
     /// is none (so concurrent first calls agree on one value).
     fn secret_get_or_insert<'a>(&'a self, name: &'a str, value: &'a str)
     -> StoreFuture<'a, String>;
+    /// Every secret as `(name, value)`, sorted by name (for `meerkat db copy`).
+    fn secret_list(&self) -> StoreFuture<'_, Vec<(String, String)>>;
 }

@@ -6,7 +6,7 @@ use meerkat_core::store::{AccountStore, StoreError, StoreFuture};
 use meerkat_xmpp::scram::{StoredPassword, mongooseim};
 
 use super::{AREAS_USER_ROWS, PgStore, delete_user_rows};
-use crate::error::{count, db_err};
+use crate::error::count;
 
 /// The core's stored-password string as MongooseIM's `(password, pass_details)`.
 pub(super) fn password_columns(stored: &str) -> Result<(String, Option<String>), StoreError> {
@@ -43,9 +43,9 @@ impl AccountStore for PgStore {
             .bind(user)
             .bind(plain)
             .bind(details)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected() == 1)
         })
     }
@@ -53,19 +53,19 @@ impl AccountStore for PgStore {
     fn remove_user<'a>(&'a self, domain: &'a str, user: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let owner = format!("{user}@{domain}");
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             let existed = sqlx::query("DELETE FROM users WHERE server = $1 AND username = $2")
                 .bind(domain)
                 .bind(user)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?
+                .map_err(|e| self.fail(e))?
                 .rows_affected()
                 > 0;
             for rows in AREAS_USER_ROWS {
                 delete_user_rows(&mut tx, rows, &owner).await?;
             }
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(existed)
         })
     }
@@ -81,9 +81,9 @@ impl AccountStore for PgStore {
             )
             .bind(domain)
             .bind(user)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             row.map(|(p, d)| password_from_columns(&p, d.as_deref()))
                 .transpose()
         })
@@ -105,9 +105,9 @@ impl AccountStore for PgStore {
             .bind(user)
             .bind(plain)
             .bind(details)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected() > 0)
         })
     }
@@ -118,9 +118,18 @@ impl AccountStore for PgStore {
                 "SELECT username FROM users WHERE server = $1 ORDER BY username COLLATE \"C\"",
             )
             .bind(domain)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)
+            .map_err(|e| self.fail(e))
+        })
+    }
+
+    fn user_domains(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT DISTINCT server COLLATE \"C\" AS s FROM users ORDER BY s")
+                .fetch_all(self.db()?)
+                .await
+                .map_err(|e| self.fail(e))
         })
     }
 
@@ -128,9 +137,9 @@ impl AccountStore for PgStore {
         Box::pin(async move {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE server = $1")
                 .bind(domain)
-                .fetch_one(&self.pool)
+                .fetch_one(self.db()?)
                 .await
-                .map_err(db_err)?;
+                .map_err(|e| self.fail(e))?;
             count(n)
         })
     }

@@ -68,15 +68,39 @@ impl PgStore {
     /// naming the target, within [`CONNECT_TIMEOUT`]. The schema is not looked at: call
     /// [`PgStore::check_schema`] or [`PgStore::migrate`].
     pub async fn connect(config: &RdbmsConfig) -> Result<PgStore, StorageError> {
-        let target = config.target();
+        PgStore::connect_with(connect_options(config), config.target(), config.workers).await
+    }
+
+    /// [`PgStore::connect`] from a `postgres://user:password@host:port/database?...` URL
+    /// (libpq's form, with `sslmode`, `sslrootcert`... as query parameters), for tools
+    /// such as `meerkat db copy`.
+    pub async fn connect_url(url: &str) -> Result<PgStore, StorageError> {
+        let options: PgConnectOptions = url.parse().map_err(|e| StorageError::Connect {
+            target: "the given URL".to_owned(),
+            reason: format!("not a PostgreSQL URL: {e}"),
+        })?;
+        let target = format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("")
+        );
+        PgStore::connect_with(options, target, 4).await
+    }
+
+    async fn connect_with(
+        options: PgConnectOptions,
+        target: String,
+        workers: u32,
+    ) -> Result<PgStore, StorageError> {
         let pool = PgPoolOptions::new()
-            .max_connections(config.workers.max(1))
+            .max_connections(workers.max(1))
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // Probes a connection before handing it out, so connections broken while the
             // database restarted are replaced instead of failing a request.
             .test_before_acquire(true)
-            .connect_lazy_with(connect_options(config));
+            .connect_lazy_with(options.clone());
         let probe = sqlx::query("SELECT 1").execute(&pool);
         match tokio::time::timeout(CONNECT_TIMEOUT, probe).await {
             Ok(Ok(_)) => {}
@@ -93,7 +117,7 @@ impl PgStore {
                 });
             }
         }
-        tracing::info!(database = %target, workers = config.workers, "connected to PostgreSQL");
-        Ok(PgStore { pool, target })
+        tracing::info!(database = %target, workers, "connected to PostgreSQL");
+        Ok(PgStore::new(pool, target, options))
     }
 }

@@ -6,7 +6,7 @@ use meerkat_core::store::{DomainStatus, DomainStore, DynamicDomain, StoreError, 
 
 use super::PgStore;
 use super::accounts::{password_columns, password_from_columns};
-use crate::error::{corrupt, db_err};
+use crate::error::corrupt;
 
 fn status_code(status: DomainStatus) -> i16 {
     match status {
@@ -37,7 +37,7 @@ const INSERT_EVENT: &str = "INSERT INTO domain_events (domain) VALUES ($1)";
 impl DomainStore for PgStore {
     fn domain_insert<'a>(&'a self, domain: &'a str, host_type: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             let inserted = sqlx::query(
                 "INSERT INTO domain_settings (domain, host_type, status) VALUES ($1, $2, 1) \
                  ON CONFLICT (domain) DO NOTHING",
@@ -46,7 +46,7 @@ impl DomainStore for PgStore {
             .bind(host_type)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
+            .map_err(|e| self.fail(e))?
             .rows_affected()
                 == 1;
             if inserted {
@@ -54,9 +54,9 @@ impl DomainStore for PgStore {
                     .bind(domain)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(|e| self.fail(e))?;
             }
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(inserted)
         })
     }
@@ -67,9 +67,9 @@ impl DomainStore for PgStore {
                 "SELECT domain, host_type, status FROM domain_settings WHERE domain = $1",
             )
             .bind(domain)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             row.map(domain_from_row).transpose()
         })
     }
@@ -80,9 +80,9 @@ impl DomainStore for PgStore {
                 "SELECT domain, host_type, status FROM domain_settings \
                  ORDER BY domain COLLATE \"C\"",
             )
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             rows.into_iter().map(domain_from_row).collect()
         })
     }
@@ -93,13 +93,13 @@ impl DomainStore for PgStore {
         status: DomainStatus,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             let changed = sqlx::query("UPDATE domain_settings SET status = $2 WHERE domain = $1")
                 .bind(domain)
                 .bind(status_code(status))
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?
+                .map_err(|e| self.fail(e))?
                 .rows_affected()
                 > 0;
             if changed {
@@ -107,21 +107,21 @@ impl DomainStore for PgStore {
                     .bind(domain)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(|e| self.fail(e))?;
             }
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(changed)
         })
     }
 
     fn domain_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             let deleted = sqlx::query("DELETE FROM domain_settings WHERE domain = $1")
                 .bind(domain)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?
+                .map_err(|e| self.fail(e))?
                 .rows_affected()
                 > 0;
             if deleted {
@@ -129,9 +129,9 @@ impl DomainStore for PgStore {
                     .bind(domain)
                     .execute(&mut *tx)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(|e| self.fail(e))?;
             }
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(deleted)
         })
     }
@@ -141,9 +141,9 @@ impl DomainStore for PgStore {
             let details: Option<String> =
                 sqlx::query_scalar("SELECT pass_details FROM domain_admins WHERE domain = $1")
                     .bind(domain)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.db()?)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(|e| self.fail(e))?;
             details
                 .map(|d| password_from_columns("", Some(&d)))
                 .transpose()
@@ -164,10 +164,24 @@ impl DomainStore for PgStore {
             )
             .bind(domain)
             .bind(details)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(())
+        })
+    }
+
+    fn domain_admin_list(&self) -> StoreFuture<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT domain, pass_details FROM domain_admins ORDER BY domain COLLATE \"C\"",
+            )
+            .fetch_all(self.db()?)
+            .await
+            .map_err(|e| self.fail(e))?;
+            rows.into_iter()
+                .map(|(d, details)| Ok((d, password_from_columns("", Some(&details))?)))
+                .collect()
         })
     }
 
@@ -175,9 +189,9 @@ impl DomainStore for PgStore {
         Box::pin(async move {
             let done = sqlx::query("DELETE FROM domain_admins WHERE domain = $1")
                 .bind(domain)
-                .execute(&self.pool)
+                .execute(self.db()?)
                 .await
-                .map_err(db_err)?;
+                .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected() > 0)
         })
     }

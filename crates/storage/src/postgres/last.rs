@@ -3,7 +3,6 @@
 use meerkat_core::store::{LastActivity, LastStore, StoreError, StoreFuture};
 
 use super::{PgStore, UserRows, remove_user_rows, split_owner};
-use crate::error::db_err;
 
 /// The user's last activity.
 pub(super) const USER_ROWS: UserRows = &["DELETE FROM last WHERE server = $1 AND username = $2"];
@@ -17,9 +16,9 @@ impl LastStore for PgStore {
             )
             .bind(server)
             .bind(user)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(row.map(|(seconds, status)| LastActivity {
                 timestamp: i64::from(seconds),
                 status,
@@ -45,9 +44,9 @@ impl LastStore for PgStore {
             .bind(user)
             .bind(seconds)
             .bind(&last.status)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(())
         })
     }
@@ -62,9 +61,9 @@ impl LastStore for PgStore {
                  ORDER BY username COLLATE \"C\"",
             )
             .bind(domain)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(rows
                 .into_iter()
                 .map(|(user, seconds, status)| {

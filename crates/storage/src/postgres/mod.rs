@@ -18,11 +18,14 @@ mod secrets;
 mod tokens;
 mod vcard;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use meerkat_core::store::StoreError;
-use sqlx::postgres::PgPool;
-use sqlx::{Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool};
+use sqlx::{Connection, Postgres, Transaction};
+use tokio::sync::Notify;
 
 pub use connect::connect_options;
 pub use schema::SchemaState;
@@ -30,15 +33,46 @@ pub use schema::SchemaState;
 use crate::error::db_err;
 
 /// The PostgreSQL-backed [`Store`](meerkat_core::store::Store). Cheap to clone (clones
-/// share the pool).
+/// share the pool and the health state).
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
     /// `host:port/database`, for messages.
     target: String,
+    health: Arc<Health>,
 }
 
+/// Whether the database is reachable, as the health monitor last found it.
+#[derive(Debug)]
+struct Health {
+    /// Options for the monitor's own connections (outside the pool, so a busy pool is
+    /// not mistaken for a dead database).
+    options: PgConnectOptions,
+    /// Set while the database is unreachable: requests fail at once instead of waiting
+    /// for a connection.
+    down: AtomicBool,
+    /// Wakes the monitor when a request saw what may be a lost database.
+    wake: Notify,
+}
+
+/// How often the monitor checks a healthy database.
+const HEALTHY_EVERY: Duration = Duration::from_secs(2);
+/// The longest pause between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
 impl PgStore {
+    fn new(pool: PgPool, target: String, options: PgConnectOptions) -> PgStore {
+        PgStore {
+            pool,
+            target,
+            health: Arc::new(Health {
+                options,
+                down: AtomicBool::new(false),
+                wake: Notify::new(),
+            }),
+        }
+    }
+
     /// The connection pool, for crates that keep extra tables in the same database.
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -52,49 +86,87 @@ impl PgStore {
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.health.wake.notify_one();
     }
 
-    /// Watches the database in the background: a failed probe is logged once with what
-    /// failed, then retried with a doubling back-off (1 s up to 30 s) until the database
-    /// answers again, which is logged too. The pool itself replaces broken connections on
-    /// demand, so requests that need the database succeed again as soon as it is back;
-    /// everything else keeps being served meanwhile. Stops when the pool is closed.
+    /// The pool, or at once an error while the database is known to be unreachable.
+    fn db(&self) -> Result<&PgPool, StoreError> {
+        if self.health.down.load(Ordering::Relaxed) {
+            Err(StoreError::Backend(format!(
+                "PostgreSQL at {} is unreachable (reconnecting in the background)",
+                self.target
+            )))
+        } else {
+            Ok(&self.pool)
+        }
+    }
+
+    /// Maps a failed query; one that may mean the database is gone wakes the monitor.
+    fn fail(&self, e: sqlx::Error) -> StoreError {
+        if matches!(
+            e,
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+        ) {
+            self.health.wake.notify_one();
+        }
+        db_err(e)
+    }
+
+    /// One connection outside the pool, within 3 s.
+    async fn probe(&self) -> Result<(), String> {
+        let attempt = async {
+            let mut conn = PgConnection::connect_with(&self.health.options)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query("SELECT 1")
+                .execute(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = conn.close().await;
+            Ok(())
+        };
+        match tokio::time::timeout(Duration::from_secs(3), attempt).await {
+            Ok(result) => result,
+            Err(_) => Err("no answer within 3 s".to_owned()),
+        }
+    }
+
+    /// Watches the database in the background, with connections of its own: every
+    /// [`HEALTHY_EVERY`], and at once when a request failed in a way that may mean the
+    /// database is gone. When it is, that is logged once with the reason, requests that
+    /// need it fail at once (the server keeps serving everything else), and reconnection
+    /// is tried with a doubling back-off (0.5 s up to 30 s) until the database answers,
+    /// which is logged too; the pool replaces its broken connections as they are used.
+    /// Stops when the store is closed.
     pub fn spawn_health_monitor(&self) {
         let store = self.clone();
         tokio::spawn(async move {
-            const HEALTHY_EVERY: Duration = Duration::from_secs(5);
-            const MAX_BACKOFF: Duration = Duration::from_secs(30);
-            let mut backoff: Option<Duration> = None;
             while !store.pool.is_closed() {
-                tokio::time::sleep(backoff.unwrap_or(HEALTHY_EVERY)).await;
+                let _ = tokio::time::timeout(HEALTHY_EVERY, store.health.wake.notified()).await;
                 if store.pool.is_closed() {
                     break;
                 }
-                let probe = sqlx::query("SELECT 1").execute(&store.pool);
-                match tokio::time::timeout(Duration::from_secs(5), probe).await {
-                    Ok(Ok(_)) => {
-                        if backoff.take().is_some() {
-                            tracing::info!(database = %store.target, "PostgreSQL reachable again");
+                let Err(error) = store.probe().await else {
+                    continue;
+                };
+                store.health.down.store(true, Ordering::Relaxed);
+                tracing::error!(database = %store.target, %error, "PostgreSQL unreachable; requests that need it fail until it is back");
+                let mut backoff = Duration::from_millis(500);
+                loop {
+                    tokio::time::sleep(backoff).await;
+                    if store.pool.is_closed() {
+                        return;
+                    }
+                    match store.probe().await {
+                        Ok(()) => break,
+                        Err(error) => {
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                            tracing::warn!(database = %store.target, %error, retry_in_ms = backoff.as_millis() as u64, "PostgreSQL still unreachable");
                         }
                     }
-                    failed => {
-                        let error = match failed {
-                            Ok(Err(e)) => e.to_string(),
-                            _ => "no answer within 5 s".to_owned(),
-                        };
-                        let next = match backoff {
-                            None => {
-                                tracing::error!(database = %store.target, %error, "PostgreSQL unreachable; requests that need it fail until it is back");
-                                Duration::from_secs(1)
-                            }
-                            Some(d) => {
-                                tracing::warn!(database = %store.target, %error, retry_in_s = (d * 2).min(MAX_BACKOFF).as_secs(), "PostgreSQL still unreachable");
-                                (d * 2).min(MAX_BACKOFF)
-                            }
-                        };
-                        backoff = Some(next);
-                    }
                 }
+                store.health.down.store(false, Ordering::Relaxed);
+                tracing::info!(database = %store.target, "PostgreSQL reachable again");
             }
         });
     }
@@ -149,7 +221,7 @@ async fn remove_user_rows(
     statements: UserRows,
     owner: &str,
 ) -> Result<(), StoreError> {
-    let mut tx = store.pool.begin().await.map_err(db_err)?;
+    let mut tx = store.db()?.begin().await.map_err(|e| store.fail(e))?;
     delete_user_rows(&mut tx, statements, owner).await?;
-    tx.commit().await.map_err(db_err)
+    tx.commit().await.map_err(|e| store.fail(e))
 }

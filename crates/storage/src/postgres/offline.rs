@@ -5,7 +5,7 @@
 use meerkat_core::store::{OfflineMessage, OfflineStore, StoreFuture};
 
 use super::{PgStore, UserRows, remove_user_rows, split_owner};
-use crate::error::{count, db_err};
+use crate::error::count;
 
 /// The messages held for the user.
 pub(super) const USER_ROWS: UserRows =
@@ -31,9 +31,9 @@ impl OfflineStore for PgStore {
             .bind(msg.expire_us)
             .bind(&msg.from)
             .bind(&msg.packet)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await
-            .map_err(db_err)
+            .map_err(|e| self.fail(e))
         })
     }
 
@@ -46,9 +46,9 @@ impl OfflineStore for PgStore {
             )
             .bind(server)
             .bind(user)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(rows
                 .into_iter()
                 .map(
@@ -74,9 +74,9 @@ impl OfflineStore for PgStore {
             .bind(server)
             .bind(user)
             .bind(up_to_id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected())
         })
     }
@@ -91,9 +91,9 @@ impl OfflineStore for PgStore {
             .bind(server)
             .bind(user)
             .bind(ids)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected())
         })
     }
@@ -106,9 +106,9 @@ impl OfflineStore for PgStore {
             )
             .bind(server)
             .bind(user)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             count(n)
         })
     }
@@ -122,9 +122,9 @@ impl OfflineStore for PgStore {
             )
             .bind(server)
             .bind(user)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             count(n)
         })
     }
@@ -137,9 +137,9 @@ impl OfflineStore for PgStore {
             )
             .bind(domain)
             .bind(now_us)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected())
         })
     }
@@ -150,9 +150,9 @@ impl OfflineStore for PgStore {
                 sqlx::query("DELETE FROM offline_message WHERE server = $1 AND timestamp < $2")
                     .bind(domain)
                     .bind(before_us)
-                    .execute(&self.pool)
+                    .execute(self.db()?)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected())
         })
     }

@@ -3,7 +3,6 @@
 use meerkat_core::store::{PrivateStore, StoreFuture};
 
 use super::{PgStore, UserRows, remove_user_rows, split_owner};
-use crate::error::db_err;
 
 /// The user's private XML.
 pub(super) const USER_ROWS: UserRows =
@@ -24,9 +23,9 @@ impl PrivateStore for PgStore {
             .bind(server)
             .bind(user)
             .bind(namespace)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
-            .map_err(db_err)
+            .map_err(|e| self.fail(e))
         })
     }
 
@@ -47,9 +46,9 @@ impl PrivateStore for PgStore {
             .bind(user)
             .bind(namespace)
             .bind(xml)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(())
         })
     }
@@ -63,9 +62,9 @@ impl PrivateStore for PgStore {
             )
             .bind(server)
             .bind(user)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)
+            .map_err(|e| self.fail(e))
         })
     }
 

@@ -124,9 +124,9 @@ impl RosterStore for PgStore {
             ))
             .bind(server)
             .bind(user)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             items_from_rows(rows)
         })
     }
@@ -145,9 +145,9 @@ impl RosterStore for PgStore {
             .bind(server)
             .bind(user)
             .bind(contact)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(items_from_rows(rows)?.into_iter().next())
         })
     }
@@ -165,7 +165,7 @@ impl RosterStore for PgStore {
                 )));
             }
             let (server, user) = split_owner(owner)?;
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             sqlx::query(
                 "INSERT INTO rosterusers \
                  (server, username, jid, nick, subscription, ask, askmessage) \
@@ -182,7 +182,7 @@ impl RosterStore for PgStore {
             .bind(ask_code(item.ask))
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             sqlx::query(
                 "DELETE FROM rostergroups WHERE server = $1 AND username = $2 AND jid = $3",
             )
@@ -191,7 +191,7 @@ impl RosterStore for PgStore {
             .bind(&item.contact)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             let groups: BTreeSet<&str> = item.groups.iter().map(String::as_str).collect();
             if !groups.is_empty() {
                 let groups: Vec<&str> = groups.into_iter().collect();
@@ -205,10 +205,10 @@ impl RosterStore for PgStore {
                 .bind(groups)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?;
+                .map_err(|e| self.fail(e))?;
             }
             let version = bump_version(&mut tx, server, user).await?;
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(version)
         })
     }
@@ -220,7 +220,7 @@ impl RosterStore for PgStore {
     ) -> StoreFuture<'a, Option<String>> {
         Box::pin(async move {
             let (server, user) = split_owner(owner)?;
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             sqlx::query(
                 "DELETE FROM rostergroups WHERE server = $1 AND username = $2 AND jid = $3",
             )
@@ -229,7 +229,7 @@ impl RosterStore for PgStore {
             .bind(contact)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             let deleted = sqlx::query(
                 "DELETE FROM rosterusers WHERE server = $1 AND username = $2 AND jid = $3",
             )
@@ -238,14 +238,14 @@ impl RosterStore for PgStore {
             .bind(contact)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
+            .map_err(|e| self.fail(e))?
             .rows_affected();
             if deleted == 0 {
-                tx.rollback().await.map_err(db_err)?;
+                tx.rollback().await.map_err(|e| self.fail(e))?;
                 return Ok(None);
             }
             let version = bump_version(&mut tx, server, user).await?;
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(Some(version))
         })
     }
@@ -258,9 +258,9 @@ impl RosterStore for PgStore {
             )
             .bind(server)
             .bind(user)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             Ok(version.unwrap_or_else(|| "0".to_owned()))
         })
     }

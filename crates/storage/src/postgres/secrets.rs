@@ -3,9 +3,19 @@
 use meerkat_core::store::{SecretStore, StoreFuture};
 
 use super::PgStore;
-use crate::error::db_err;
 
 impl SecretStore for PgStore {
+    fn secret_list(&self) -> StoreFuture<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            sqlx::query_as(
+                "SELECT name, value FROM meerkat_server_secrets ORDER BY name COLLATE \"C\"",
+            )
+            .fetch_all(self.db()?)
+            .await
+            .map_err(|e| self.fail(e))
+        })
+    }
+
     fn secret_get_or_insert<'a>(
         &'a self,
         name: &'a str,
@@ -19,9 +29,9 @@ impl SecretStore for PgStore {
             )
             .bind(name)
             .bind(value)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await
-            .map_err(db_err)
+            .map_err(|e| self.fail(e))
         })
     }
 }

@@ -3,7 +3,6 @@
 use meerkat_core::store::{StoreFuture, TokenStore};
 
 use super::{PgStore, UserRows, remove_user_rows};
-use crate::error::db_err;
 
 /// The user's token sequence number.
 pub(super) const USER_ROWS: UserRows = &["DELETE FROM auth_token WHERE owner = $2 || '@' || $1"];
@@ -13,9 +12,9 @@ impl TokenStore for PgStore {
         Box::pin(async move {
             sqlx::query_scalar("SELECT seq_no FROM auth_token WHERE owner = $1")
                 .bind(owner)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.db()?)
                 .await
-                .map_err(db_err)
+                .map_err(|e| self.fail(e))
         })
     }
 
@@ -28,9 +27,9 @@ impl TokenStore for PgStore {
             )
             .bind(owner)
             .bind(initial)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await
-            .map_err(db_err)
+            .map_err(|e| self.fail(e))
         })
     }
 
@@ -38,9 +37,9 @@ impl TokenStore for PgStore {
         Box::pin(async move {
             let done = sqlx::query("UPDATE auth_token SET seq_no = seq_no + 1 WHERE owner = $1")
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(self.db()?)
                 .await
-                .map_err(db_err)?;
+                .map_err(|e| self.fail(e))?;
             Ok(done.rows_affected() > 0)
         })
     }

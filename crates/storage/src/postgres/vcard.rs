@@ -6,7 +6,6 @@ use meerkat_core::store::{StoreFuture, VcardStore};
 use meerkat_xmpp::{Element, ParseLimits};
 
 use super::{PgStore, UserRows, remove_user_rows, split_owner};
-use crate::error::db_err;
 
 /// The user's vCard and its search row.
 pub(super) const USER_ROWS: UserRows = &[
@@ -59,9 +58,9 @@ impl VcardStore for PgStore {
             sqlx::query_scalar("SELECT vcard FROM vcard WHERE server = $1 AND username = $2")
                 .bind(server)
                 .bind(user)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.db()?)
                 .await
-                .map_err(db_err)
+                .map_err(|e| self.fail(e))
         })
     }
 
@@ -69,7 +68,7 @@ impl VcardStore for PgStore {
         Box::pin(async move {
             let (server, user) = split_owner(owner)?;
             let fields = search_fields(xml);
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             sqlx::query(
                 "INSERT INTO vcard (server, username, vcard) VALUES ($1, $2, $3) \
                  ON CONFLICT (server, username) DO UPDATE SET vcard = excluded.vcard",
@@ -79,7 +78,7 @@ impl VcardStore for PgStore {
             .bind(xml)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| self.fail(e))?;
             let mut insert = sqlx::query(
                 "INSERT INTO vcard_search (server, username, lusername, \
                    fn, lfn, family, lfamily, given, lgiven, middle, lmiddle, \
@@ -105,8 +104,8 @@ impl VcardStore for PgStore {
             for field in &fields {
                 insert = insert.bind(field.as_str()).bind(field.to_lowercase());
             }
-            insert.execute(&mut *tx).await.map_err(db_err)?;
-            tx.commit().await.map_err(db_err)
+            insert.execute(&mut *tx).await.map_err(|e| self.fail(e))?;
+            tx.commit().await.map_err(|e| self.fail(e))
         })
     }
 

@@ -107,6 +107,15 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn user_domains(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT DISTINCT domain FROM users ORDER BY domain")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)
+        })
+    }
+
     fn count_users<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, u64> {
         Box::pin(async move {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE domain = $1")

@@ -109,6 +109,15 @@ impl DomainStore for SqliteStore {
         })
     }
 
+    fn domain_admin_list(&self) -> StoreFuture<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            sqlx::query_as("SELECT domain, password FROM domain_admins ORDER BY domain")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)
+        })
+    }
+
     fn domain_admin_delete<'a>(&'a self, domain: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let done = sqlx::query("DELETE FROM domain_admins WHERE domain = $1")

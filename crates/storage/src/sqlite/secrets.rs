@@ -6,6 +6,15 @@ use crate::SqliteStore;
 use crate::error::db_err;
 
 impl SecretStore for SqliteStore {
+    fn secret_list(&self) -> StoreFuture<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            sqlx::query_as("SELECT name, value FROM server_secrets ORDER BY name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)
+        })
+    }
+
     fn secret_get_or_insert<'a>(
         &'a self,
         name: &'a str,

@@ -106,6 +106,7 @@ pub async fn accounts(store: Arc<dyn AccountStore>) {
 /// list_users is per domain and sorted (byte order); count_users agrees.
 pub async fn list_and_count_users(store: Arc<dyn AccountStore>) {
     assert!(store.list_users(DOMAIN).await.unwrap().is_empty());
+    assert!(store.user_domains().await.unwrap().is_empty());
     assert_eq!(store.count_users(DOMAIN).await.unwrap(), 0);
 
     let names = ["zed", "bob", "émile", "alice2", "alice", "0day", "über"];
@@ -129,6 +130,10 @@ pub async fn list_and_count_users(store: Arc<dyn AccountStore>) {
     );
     assert_eq!(store.count_users("other.org").await.unwrap(), 1);
     assert_eq!(store.count_users("nowhere.test").await.unwrap(), 0);
+    assert_eq!(
+        store.user_domains().await.unwrap(),
+        vec![DOMAIN.to_owned(), "other.org".to_owned()]
+    );
 
     assert!(store.remove_user(DOMAIN, "bob").await.unwrap());
     expected.retain(|n| n != "bob");

@@ -68,6 +68,13 @@ pub async fn domain_admin_passwords(store: Arc<dyn DomainStore>) {
         store.domain_admin_get("a.test").await.unwrap().as_deref(),
         Some(two.as_str())
     );
+    assert_eq!(
+        store.domain_admin_list().await.unwrap(),
+        vec![
+            ("a.test".to_owned(), two.clone()),
+            ("b.test".to_owned(), three.clone())
+        ]
+    );
     assert!(store.domain_admin_delete("a.test").await.unwrap());
     assert!(!store.domain_admin_delete("a.test").await.unwrap());
     assert_eq!(store.domain_admin_get("a.test").await.unwrap(), None);

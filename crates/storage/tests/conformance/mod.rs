@@ -333,3 +333,58 @@ where
         .unwrap();
     assert_eq!(ver(&v), 3);
 }
+
+// ---------------------------------------------------------------------------------- copy
+
+/// `copy_store` moves every area of `from` into the empty `to`, and refuses a target that
+/// holds accounts already.
+pub async fn copy_everything(from: Arc<dyn Store>, to: Arc<dyn Store>) {
+    populate(&*from, DOMAIN, "alice").await;
+    populate(&*from, "other.org", "bob").await;
+    from.domain_insert("dyn.test", "type1").await.unwrap();
+    from.domain_set_status("dyn.test", meerkat_core::store::DomainStatus::Disabled)
+        .await
+        .unwrap();
+    from.domain_admin_set("dyn.test", &admin_pw("adm"))
+        .await
+        .unwrap();
+    from.secret_get_or_insert("token_key", "s3cret")
+        .await
+        .unwrap();
+
+    let report = meerkat_storage::copy_store(&*from, &*to).await.unwrap();
+    assert_eq!(report.accounts, 2);
+    assert_eq!(report.roster_items, 4);
+    assert_eq!(report.offline_messages, 6);
+    assert_populated(&*to, DOMAIN, "alice", 3).await;
+    assert_populated(&*to, "other.org", "bob", 3).await;
+    assert_eq!(
+        to.offline_peek(ALICE)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| (m.packet.clone(), m.timestamp_us))
+            .collect::<Vec<_>>(),
+        from.offline_peek(ALICE)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| (m.packet.clone(), m.timestamp_us))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        to.domain_list().await.unwrap(),
+        from.domain_list().await.unwrap()
+    );
+    assert_eq!(
+        to.domain_admin_list().await.unwrap(),
+        from.domain_admin_list().await.unwrap()
+    );
+    assert_eq!(
+        to.secret_get_or_insert("token_key", "other").await.unwrap(),
+        "s3cret"
+    );
+
+    let err = meerkat_storage::copy_store(&*from, &*to).await.unwrap_err();
+    assert!(err.to_string().contains("not empty"), "{err}");
+}

@@ -14,4 +14,8 @@ pub async fn server_secrets(store: Arc<dyn SecretStore>) {
         "first"
     );
     assert_eq!(store.secret_get_or_insert("other", "x").await.unwrap(), "x");
+    assert_eq!(
+        store.secret_list().await.unwrap(),
+        [("k", "first"), ("other", "x")].map(|(n, v)| (n.to_owned(), v.to_owned()))
+    );
 }
