@@ -12,6 +12,10 @@ run *ARGS:
 test:
     cargo test --workspace
 
+# The integration suite with every server on PostgreSQL (started by the tests).
+test-postgres:
+    MEERKAT_TEST_STORE=postgres cargo test -p integration-tests --test it
+
 # Formatting and clippy, warnings denied.
 lint:
     cargo fmt --all --check
