@@ -66,6 +66,9 @@ pub struct Session {
     ws: WebSocketStream<TcpStream>,
     /// The bound full JID.
     pub jid: String,
+    /// What arrived while the login waited for the echo of its initial presence (offline
+    /// messages, for instance).
+    pub early: Vec<Element>,
 }
 
 impl Session {
@@ -97,6 +100,7 @@ impl Session {
         let mut s = Session {
             ws,
             jid: String::new(),
+            early: Vec::new(),
         };
         s.open(l.domain).await?;
         s.authenticate(l).await?;
@@ -127,12 +131,16 @@ impl Session {
             }
         }
         s.send("<presence xmlns='jabber:client'/>").await?;
-        s.recv_until(|e| {
-            e.name() == "presence"
+        loop {
+            let e = s.recv().await?;
+            if e.name() == "presence"
                 && e.attr("from") == Some(jid.as_str())
                 && e.attr("type").is_none()
-        })
-        .await?;
+            {
+                break;
+            }
+            s.early.push(e);
+        }
         s.jid = jid;
         Ok(s)
     }
@@ -217,7 +225,7 @@ impl Session {
         Ok(features)
     }
 
-    async fn send(&mut self, xml: &str) -> anyhow::Result<()> {
+    pub(crate) async fn send(&mut self, xml: &str) -> anyhow::Result<()> {
         self.ws.send(Message::text(xml)).await?;
         Ok(())
     }
@@ -243,7 +251,10 @@ impl Session {
         }
     }
 
-    async fn recv_until(&mut self, pred: impl Fn(&Element) -> bool) -> anyhow::Result<Element> {
+    pub(crate) async fn recv_until(
+        &mut self,
+        pred: impl Fn(&Element) -> bool,
+    ) -> anyhow::Result<Element> {
         loop {
             let el = self.recv().await?;
             if pred(&el) {

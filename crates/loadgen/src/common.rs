@@ -38,6 +38,11 @@ pub struct Common {
     /// Connect from 127.0.0.1 .. 127.0.0.<K>, round robin, to spread ephemeral ports.
     #[arg(long, default_value_t = 4, global = true, value_parser = clap::value_parser!(u8).range(1..=250))]
     pub source_addrs: u8,
+    /// meerkat's store: its embedded SQLite file, or a private PostgreSQL server started
+    /// for the run from Debian's binaries (durable settings: fsync and synchronous commit
+    /// on, as in production; not pinned to a CPU).
+    #[arg(long, default_value = "sqlite", global = true, value_parser = ["sqlite", "postgres"])]
+    pub store: String,
 }
 
 impl Common {
@@ -46,6 +51,7 @@ impl Common {
         Ok(match name {
             "meerkat" => Box::new(Meerkat {
                 bin: self.server_bin.clone(),
+                postgres: self.store == "postgres",
             }),
             "ejabberd" => Box::new(Peer::new("ejabberd", self.peers_dir.clone())),
             "prosody" => Box::new(Peer::new("prosody", self.peers_dir.clone())),

@@ -15,12 +15,14 @@ mod login;
 mod logins;
 mod meerkat;
 mod messaging;
+mod offline;
 mod peer;
 mod progress;
 mod report;
 mod route;
 mod scram;
 mod server;
+mod storage;
 mod target;
 mod ws_idle;
 
@@ -56,6 +58,11 @@ enum Scenario {
     /// Issue 11: peak server memory under the hostile inputs of the security review,
     /// one fresh server per input.
     Hostile(hostile::Args),
+    /// Issue 14: messages to offline users per second (storage written per message),
+    /// on the store `--store` names.
+    Offline(offline::Args),
+    /// Issue 14: logins/s and offline messages/s on SQLite and on PostgreSQL in one run.
+    Storage(storage::Args),
     /// Every scenario; writes bench/results/<date>.md and .json.
     All(all::Args),
     /// The plain actix-web hello server of the `http` scenario (started by it).
@@ -90,6 +97,13 @@ fn main() -> anyhow::Result<()> {
             Scenario::Login(a) => login::run(a, common, launcher, &progress).await,
             Scenario::Http(a) => http_bench::run(a, common, launcher, &progress).await,
             Scenario::Hostile(a) => hostile::run(a, common, launcher, &progress).await,
+            Scenario::Offline(a) => offline::run(a, common, launcher, &progress).await,
+            Scenario::Storage(a) => {
+                let md = storage::run(a, common, &progress).await;
+                progress.stop();
+                println!("{}\n\n{}", md?.trim_end(), Machine::probe().markdown());
+                return Ok(());
+            }
             Scenario::All(a) => {
                 let md = all::run(a, common, &progress).await;
                 progress.stop();

@@ -14,7 +14,8 @@ use futures_util::future::BoxFuture;
 use meerkat_core::Server;
 use meerkat_core::accounts::account_jid;
 use meerkat_core::config::{Diagnostics, ServerConfig};
-use meerkat_storage::SqliteStore;
+use meerkat_storage::{Backend, Migrations};
+use meerkat_test_postgres::PgServer;
 use std::ffi::OsString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -41,9 +42,11 @@ pub const ADMIN: (&str, &str) = ("admin", "secret");
 /// SCRAM iterations, the same on every server compared (performance-anchors.md).
 pub const SCRAM_ITERATIONS: u32 = 4096;
 
-/// Starts meerkat from `bin`.
+/// Starts meerkat from `bin`, on its SQLite file or (`postgres`) on a private PostgreSQL
+/// server started for the run.
 pub struct Meerkat {
     pub bin: PathBuf,
+    pub postgres: bool,
 }
 
 /// The bench config: a client listener on 127.0.0.1 with WebSocket and BOSH, one worker
@@ -129,8 +132,8 @@ pub async fn create_accounts(
     if !diag.is_ok() {
         bail!("bench config rejected:\n{diag}");
     }
-    let store = SqliteStore::open(data_dir).await?;
-    let server = Server::new(server_config, Arc::new(store.clone()));
+    let store = Backend::open(server_config.rdbms.as_ref(), data_dir, Migrations::Apply).await?;
+    let server = Server::new(server_config, store.store());
     let mut tasks = Vec::new();
     for w in 0..workers {
         let server = server.clone();
@@ -259,6 +262,8 @@ struct Running {
     target: Target,
     process: Option<ServerProcess>,
     dir: BenchDir,
+    /// The PostgreSQL server of the run, stopped after meerkat (fields drop in order).
+    _postgres: Option<PgServer>,
 }
 
 impl RunningServer for Running {
@@ -309,7 +314,19 @@ impl Launcher for Meerkat {
             while admin_port == port {
                 admin_port = server::free_port()?;
             }
-            let config = config_text(port, admin_port);
+            let mut config = config_text(port, admin_port);
+            let postgres = if self.postgres {
+                let pg = PgServer::start(true).context("starting PostgreSQL")?;
+                let db = pg.fresh_database()?;
+                config.push_str(&pg.pool_toml(&db, 10));
+                progress.note(format!(
+                    "PostgreSQL on 127.0.0.1:{}, database {db}",
+                    pg.port()
+                ));
+                Some(pg)
+            } else {
+                None
+            };
             let config_file = dir.path.join("meerkat.toml");
             std::fs::write(&config_file, &config)?;
 
@@ -344,7 +361,15 @@ impl Launcher for Meerkat {
             .context("starting meerkat")?;
             let target = Target {
                 name: "meerkat".into(),
-                version: version(&self.bin),
+                version: format!(
+                    "{} on {}",
+                    version(&self.bin),
+                    if self.postgres {
+                        "PostgreSQL (Debian's, durable settings, 10 connections)"
+                    } else {
+                        "SQLite"
+                    }
+                ),
                 domain: DOMAIN.into(),
                 pid: process.pid,
                 ws: Some(Endpoint {
@@ -373,6 +398,7 @@ impl Launcher for Meerkat {
                 target,
                 process: Some(process),
                 dir,
+                _postgres: postgres,
             }) as Box<dyn RunningServer>)
         })
     }
