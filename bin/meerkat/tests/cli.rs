@@ -613,3 +613,96 @@ fn account_cli_manages_accounts_in_the_data_dir() -> anyhow::Result<()> {
     assert_eq!(out.stdout, "carol@example.com\n", "{out:?}");
     Ok(())
 }
+
+/// `meerkat db`: the schema of a PostgreSQL database is created only when asked, and
+/// `db copy` moves accounts from the SQLite file into it and back (on a private
+/// PostgreSQL server from Debian's binaries).
+#[test]
+fn db_commands_migrate_and_copy_between_sqlite_and_postgres() -> anyhow::Result<()> {
+    let pg = meerkat_test_postgres::PgServer::shared()?;
+    let db = pg.fresh_database()?;
+    let dir = tempfile::tempdir()?;
+    let hosts = "[general]\n  hosts = [\"localhost\"]\n";
+    let sqlite_config = write(dir.path(), "sqlite.toml", hosts);
+    let pg_config = write(
+        dir.path(),
+        "pg.toml",
+        &format!("{hosts}{}", pg.pool_toml(&db, 2)),
+    );
+    let cli = |config: &Path, data: &str, args: &[&str]| {
+        let mut cmd = meerkat(dir.path());
+        cmd.arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(dir.path().join(data))
+            .args(args);
+        run(cmd, None)
+    };
+
+    let out = cli(
+        &sqlite_config,
+        "data",
+        &["account", "add", "alice@localhost", "--password", "secret"],
+    )?;
+    assert!(out.ok(), "{out:?}");
+
+    let out = cli(&pg_config, "data", &["db", "status"])?;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("has no schema: run `meerkat db migrate`"),
+        "{out:?}"
+    );
+    let out = cli(&pg_config, "data", &["account", "list", "localhost"])?;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stderr.contains("run `meerkat db migrate`"), "{out:?}");
+
+    let out = cli(&pg_config, "data", &["db", "migrate"])?;
+    assert!(out.ok(), "{out:?}");
+    assert!(
+        out.stdout.contains("applied migration(s) [1, 2]"),
+        "{out:?}"
+    );
+    let out = cli(&pg_config, "data", &["db", "status"])?;
+    assert!(out.ok(), "{out:?}");
+    assert!(out.stdout.contains("schema current"), "{out:?}");
+
+    let data = format!("sqlite:{}", dir.path().join("data").display());
+    let out = cli(
+        &pg_config,
+        "data",
+        &["db", "copy", "--from", &data, "--to", "config"],
+    )?;
+    assert!(out.ok(), "{out:?}");
+    assert!(out.stdout.starts_with("copied 1 account(s)"), "{out:?}");
+    let out = cli(&pg_config, "data", &["account", "list", "localhost"])?;
+    assert_eq!(out.stdout, "alice@localhost\n", "{out:?}");
+    // The copied password still works: changing it needs the account.
+    let out = cli(
+        &pg_config,
+        "data",
+        &["account", "passwd", "alice@localhost", "--password", "new"],
+    )?;
+    assert!(out.ok(), "{out:?}");
+
+    // Copying into a store that has accounts is refused.
+    let out = cli(
+        &pg_config,
+        "data",
+        &["db", "copy", "--from", &data, "--to", "config"],
+    )?;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stderr.contains("not empty"), "{out:?}");
+
+    // And back into a new SQLite directory.
+    let back = format!("sqlite:{}", dir.path().join("back").display());
+    let out = cli(
+        &pg_config,
+        "data",
+        &["db", "copy", "--from", "config", "--to", &back],
+    )?;
+    assert!(out.ok(), "{out:?}");
+    let out = cli(&sqlite_config, "back", &["account", "list", "localhost"])?;
+    assert_eq!(out.stdout, "alice@localhost\n", "{out:?}");
+    Ok(())
+}

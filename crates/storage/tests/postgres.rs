@@ -258,3 +258,66 @@ async fn copy_sqlite_to_postgres_and_back() {
     );
     conformance::copy_everything(Arc::new(pg), sqlite).await;
 }
+
+/// TLS to the database with rustls, as MongooseIM's `connection.tls` options say: a
+/// checked certificate (`verify_mode = "peer"` with the CA in `cacertfile`) connects over
+/// TLS; a certificate from another CA is refused with the reason; `verify_mode = "none"`
+/// encrypts without checking; no `tls` section means no TLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_the_database() {
+    use meerkat_core::config::{RdbmsTls, RdbmsVerify};
+    let tls_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../integration-tests/fixtures/tls");
+    let pg = PgServer::start_tls(
+        false,
+        &tls_dir.join("server.pem"),
+        &tls_dir.join("server.key"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let db = pg.fresh_database().unwrap();
+    let config = |tls: Option<RdbmsTls>| RdbmsConfig {
+        workers: 2,
+        host: "127.0.0.1".to_owned(),
+        port: pg.port(),
+        database: db.clone(),
+        username: USER.to_owned(),
+        password: PASSWORD.to_owned(),
+        query_timeout: std::time::Duration::from_secs(5),
+        tls,
+    };
+    let tls = |verify, ca: &str| RdbmsTls {
+        required: true,
+        verify,
+        cacertfile: Some(tls_dir.join(ca)),
+        client_cert: None,
+        check_host_name: verify == RdbmsVerify::Peer,
+    };
+    async fn encrypted(store: &PgStore) -> bool {
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    let checked = PgStore::connect(&config(Some(tls(RdbmsVerify::Peer, "ca.pem"))))
+        .await
+        .unwrap();
+    assert!(encrypted(&checked).await);
+
+    let err = PgStore::connect(&config(Some(tls(RdbmsVerify::Peer, "other-ca.pem"))))
+        .await
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+
+    let unchecked = PgStore::connect(&config(Some(tls(RdbmsVerify::None, "other-ca.pem"))))
+        .await
+        .unwrap();
+    assert!(encrypted(&unchecked).await);
+
+    let plain = PgStore::connect(&config(None)).await.unwrap();
+    assert!(!encrypted(&plain).await);
+}

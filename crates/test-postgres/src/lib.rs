@@ -166,6 +166,16 @@ impl PgServer {
     /// Starts a new server. `durable = false` turns off `fsync` and synchronous commit,
     /// for tests; benchmarks pass `true` to measure what production would do.
     pub fn start(durable: bool) -> Result<PgServer, Error> {
+        PgServer::start_with(durable, None)
+    }
+
+    /// [`PgServer::start`] with TLS on (`ssl = on`) with this certificate chain and key
+    /// (PEM files, copied into the server's directory).
+    pub fn start_tls(durable: bool, cert: &Path, key: &Path) -> Result<PgServer, Error> {
+        PgServer::start_with(durable, Some((cert, key)))
+    }
+
+    fn start_with(durable: bool, tls: Option<(&Path, &Path)>) -> Result<PgServer, Error> {
         let bins = binaries()?;
         let dir = std::env::temp_dir().join(format!(
             "meerkat-pg-{}-{}",
@@ -180,6 +190,18 @@ impl PgServer {
             lock: Mutex::new(()),
         };
         server.watch_parent()?;
+        if let Some((cert, key)) = tls {
+            std::fs::copy(cert, server.dir.join("server.crt"))?;
+            std::fs::copy(key, server.dir.join("server.key"))?;
+            // PostgreSQL refuses a key others can read.
+            check(
+                "chmod of the TLS key",
+                Command::new("chmod")
+                    .arg("600")
+                    .arg(server.dir.join("server.key"))
+                    .output(),
+            )?;
+        }
         if server.bins.as_postgres {
             check(
                 "chown of the data directory to postgres",
@@ -217,6 +239,12 @@ impl PgServer {
         ));
         if !durable {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        }
+        if tls.is_some() {
+            conf.push_str(&format!(
+                "ssl = on\nssl_cert_file = '{dir}/server.crt'\nssl_key_file = '{dir}/server.key'\n",
+                dir = server.dir.display()
+            ));
         }
         std::fs::write(server.data_dir().join("postgresql.auto.conf"), conf)?;
         server.pg_start()?;
