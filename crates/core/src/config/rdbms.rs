@@ -277,3 +277,81 @@ fn read_tls(mut tls: Section<'_>, diag: &mut Diagnostics) -> RdbmsTls {
         check_host_name,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServerConfig;
+
+    fn read(text: &str) -> (Option<RdbmsConfig>, Diagnostics) {
+        let root: Table = toml::from_str(&format!("[general]\nhosts = [\"h\"]\n{text}")).unwrap();
+        let mut diag = Diagnostics::default();
+        let config = ServerConfig::read(&root, &mut diag);
+        (config.rdbms, diag)
+    }
+
+    #[test]
+    fn mongooseim_pool_section_is_read() {
+        let (pool, diag) = read(
+            "[outgoing_pools.rdbms.default]\nscope = \"global\"\nworkers = 5\n\
+             [outgoing_pools.rdbms.default.connection]\ndriver = \"pgsql\"\nhost = \"db.example\"\n\
+             database = \"mongooseim\"\nusername = \"mim\"\npassword = \"pw\"\nquery_timeout = 2000\n\
+             tls.required = true\ntls.verify_mode = \"selfsigned_peer\"\n\
+             tls.server_name_indication.enabled = false\n\
+             [auth.rdbms]\nusers_number_estimate = true\n",
+        );
+        assert!(diag.is_ok(), "{diag}");
+        assert!(diag.warnings.is_empty(), "{diag}");
+        let pool = pool.unwrap();
+        assert_eq!(pool.workers, 5);
+        assert_eq!(pool.target(), "db.example:5432/mongooseim");
+        assert_eq!(pool.query_timeout, Duration::from_secs(2));
+        let tls = pool.tls.unwrap();
+        assert!(tls.required);
+        assert_eq!(tls.verify, RdbmsVerify::SelfsignedPeer);
+        assert!(!tls.check_host_name);
+    }
+
+    #[test]
+    fn every_pool_problem_is_reported_with_its_path() {
+        let (pool, diag) = read(
+            "[outgoing_pools.rdbms.default]\nworkers = 0\n\
+             [outgoing_pools.rdbms.default.connection]\ndriver = \"mysql\"\nport = 70000\n\
+             username = \"u\"\ntypo = 1\ntls.password = \"x\"\ntls.verify_mode = \"maybe\"\n\
+             tls.cacertfile = \"/no/such/ca.pem\"\n\
+             [outgoing_pools.redis.global_distrib]\nworkers = 1\n",
+        );
+        assert!(pool.is_none());
+        let got: Vec<String> = diag.errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "outgoing_pools.rdbms.default.workers: ",
+            "outgoing_pools.rdbms.default.connection.driver: \"mysql\" is not supported by meerkat",
+            "outgoing_pools.rdbms.default.connection.host: ",
+            "outgoing_pools.rdbms.default.connection.port: 70000 is not a port number",
+            "outgoing_pools.rdbms.default.connection.database: ",
+            "outgoing_pools.rdbms.default.connection.password: ",
+            "outgoing_pools.rdbms.default.connection.tls.verify_mode: expected",
+            "outgoing_pools.rdbms.default.connection.tls.cacertfile: cannot read /no/such/ca.pem",
+            "outgoing_pools.rdbms.default.connection.tls.password: encrypted client keys",
+            "outgoing_pools.rdbms.default.connection.typo: unknown option",
+        ] {
+            assert!(
+                got.iter().any(|g| g.starts_with(expected)),
+                "missing {expected:?} in {got:#?}"
+            );
+        }
+        assert!(
+            diag.warnings
+                .iter()
+                .any(|w| w.path == "outgoing_pools.redis.global_distrib"),
+            "{diag}"
+        );
+    }
+
+    #[test]
+    fn no_pool_means_sqlite() {
+        let (pool, diag) = read("");
+        assert!(pool.is_none());
+        assert!(diag.is_ok());
+    }
+}
