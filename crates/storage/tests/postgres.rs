@@ -321,3 +321,49 @@ async fn tls_to_the_database() {
     let plain = PgStore::connect(&config(None)).await.unwrap();
     assert!(!encrypted(&plain).await);
 }
+
+/// After PostgreSQL is killed and started again, the pool's connections from before are
+/// not tried one by one (each would fail a request): the first failure marks them all,
+/// and they are replaced as they come out of the pool. At most one request fails, however
+/// many connections the pool had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_broken_by_a_restart_fail_one_request_at_most() {
+    let pg = PgServer::start(false).unwrap_or_else(|e| panic!("{e}"));
+    let db = pg.fresh_database().unwrap();
+    let mut config = config(&db);
+    config.host = "127.0.0.1".to_owned();
+    config.port = pg.port();
+    config.workers = 6;
+    let store = PgStore::connect(&config).await.unwrap();
+    store.migrate().await.unwrap();
+    // Six connections open and idle in the pool.
+    let busy: Vec<_> = (0..6)
+        .map(|_| {
+            let pool = store.pool().clone();
+            tokio::spawn(async move {
+                sqlx::query("SELECT pg_sleep(0.3)")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    for b in busy {
+        b.await.unwrap();
+    }
+    assert_eq!(store.pool().size(), 6);
+
+    pg.kill().unwrap();
+    pg.restart().unwrap();
+    let mut failures = Vec::new();
+    for _ in 0..12 {
+        if let Err(e) = store.count_users("example.com").await {
+            failures.push(e.to_string());
+        }
+    }
+    assert!(
+        failures.len() <= 1,
+        "requests failed on broken connections: {failures:#?}"
+    );
+    assert!(store.count_users("example.com").await.is_ok());
+}

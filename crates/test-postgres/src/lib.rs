@@ -394,7 +394,12 @@ impl PgServer {
     /// Starts the server again after [`PgServer::kill`] (it recovers from its WAL).
     pub fn restart(&self) -> Result<(), Error> {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        // A killed postmaster leaves its lock files; its PID may still exist as a zombie
+        // (nobody reaps it), which would make the new one refuse to start.
         let _ = std::fs::remove_file(self.data_dir().join("postmaster.pid"));
+        let socket = self.dir.join(format!(".s.PGSQL.{}", self.port));
+        let _ = std::fs::remove_file(self.dir.join(format!(".s.PGSQL.{}.lock", self.port)));
+        let _ = std::fs::remove_file(&socket);
         self.pg_start()
     }
 }

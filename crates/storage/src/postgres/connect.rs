@@ -6,7 +6,9 @@ use std::time::Duration;
 use meerkat_core::config::{RdbmsConfig, RdbmsVerify};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 
-use super::PgStore;
+use std::sync::Arc;
+
+use super::{Health, PgStore};
 use crate::error::StorageError;
 
 /// How long start-up waits for the first connection before it gives up with an error.
@@ -93,14 +95,21 @@ impl PgStore {
         target: String,
         workers: u32,
     ) -> Result<PgStore, StorageError> {
+        let health = Arc::new(Health::new(options.clone()));
+        let check = health.clone();
         let pool = PgPoolOptions::new()
             .max_connections(workers.max(1))
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // Probes a connection before handing it out, so connections broken while the
-            // database restarted are replaced instead of failing a request.
-            .test_before_acquire(true)
-            .connect_lazy_with(options.clone());
+            // No probe per request (it would cost a round trip each time); instead a
+            // connection opened before the database was last seen lost is closed when it
+            // comes out of the pool, and a new one opened (see `Health`).
+            .test_before_acquire(false)
+            .before_acquire(move |_conn, meta| {
+                let usable = check.usable(meta.age);
+                Box::pin(async move { Ok(usable) })
+            })
+            .connect_lazy_with(options);
         let probe = sqlx::query("SELECT 1").execute(&pool);
         match tokio::time::timeout(CONNECT_TIMEOUT, probe).await {
             Ok(Ok(_)) => {}
@@ -118,6 +127,6 @@ impl PgStore {
             }
         }
         tracing::info!(database = %target, workers, "connected to PostgreSQL");
-        Ok(PgStore::new(pool, target, options))
+        Ok(PgStore::new(pool, target, health))
     }
 }

@@ -19,8 +19,8 @@ mod tokens;
 mod vcard;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use meerkat_core::store::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool};
@@ -44,7 +44,7 @@ pub struct PgStore {
 
 /// Whether the database is reachable, as the health monitor last found it.
 #[derive(Debug)]
-struct Health {
+pub(super) struct Health {
     /// Options for the monitor's own connections (outside the pool, so a busy pool is
     /// not mistaken for a dead database).
     options: PgConnectOptions,
@@ -53,6 +53,44 @@ struct Health {
     down: AtomicBool,
     /// Wakes the monitor when a request saw what may be a lost database.
     wake: Notify,
+    /// When the clock of [`Health::now_ms`] starts.
+    start: Instant,
+    /// The last time (see [`Health::now_ms`]) the connection to the database was seen
+    /// lost. Pooled connections opened before it are closed instead of used (see
+    /// [`Health::usable`]), so after the database comes back no request fails on a
+    /// connection it broke, and no request pays a probe in the meantime.
+    lost_at_ms: AtomicU64,
+}
+
+impl Health {
+    pub(super) fn new(options: PgConnectOptions) -> Health {
+        Health {
+            options,
+            down: AtomicBool::new(false),
+            wake: Notify::new(),
+            start: Instant::now(),
+            lost_at_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The connection was seen lost: every connection opened until now is suspect.
+    fn lost(&self) {
+        self.lost_at_ms.fetch_max(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Whether a pooled connection of this `age` was opened after the last loss (the
+    /// pool's `before_acquire` check; one clock read, no round trip).
+    pub(super) fn usable(&self, age: Duration) -> bool {
+        let opened_ms = self
+            .now_ms()
+            .saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX));
+        let lost_at_ms = self.lost_at_ms.load(Ordering::Relaxed);
+        lost_at_ms == 0 || opened_ms > lost_at_ms
+    }
 }
 
 /// How often the monitor checks a healthy database.
@@ -61,15 +99,11 @@ const HEALTHY_EVERY: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl PgStore {
-    fn new(pool: PgPool, target: String, options: PgConnectOptions) -> PgStore {
+    fn new(pool: PgPool, target: String, health: Arc<Health>) -> PgStore {
         PgStore {
             pool,
             target,
-            health: Arc::new(Health {
-                options,
-                down: AtomicBool::new(false),
-                wake: Notify::new(),
-            }),
+            health,
         }
     }
 
@@ -101,12 +135,22 @@ impl PgStore {
         }
     }
 
-    /// Maps a failed query; one that may mean the database is gone wakes the monitor.
+    /// Maps a failed query. One that says the connection is lost (I/O, TLS, or the
+    /// server's own word: SQLSTATE class 08, connection exception, or 57P0x, the server
+    /// shutting down or crashed) marks every pooled connection opened before as
+    /// unusable; that or a pool timeout wakes the monitor.
     fn fail(&self, e: sqlx::Error) -> StoreError {
-        if matches!(
-            e,
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
-        ) {
+        let lost = match &e {
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        };
+        if lost {
+            self.health.lost();
+        }
+        if lost || matches!(e, sqlx::Error::PoolTimedOut) {
             self.health.wake.notify_one();
         }
         db_err(e)
@@ -150,6 +194,7 @@ impl PgStore {
                     continue;
                 };
                 store.health.down.store(true, Ordering::Relaxed);
+                store.health.lost();
                 tracing::error!(database = %store.target, %error, "PostgreSQL unreachable; requests that need it fail until it is back");
                 let mut backoff = Duration::from_millis(500);
                 loop {
@@ -165,6 +210,8 @@ impl PgStore {
                         }
                     }
                 }
+                // Connections opened while it was down are gone with it too.
+                store.health.lost();
                 store.health.down.store(false, Ordering::Relaxed);
                 tracing::info!(database = %store.target, "PostgreSQL reachable again");
             }
