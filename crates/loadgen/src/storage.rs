@@ -7,6 +7,7 @@ use crate::common::Common;
 use crate::meerkat::Meerkat;
 use crate::progress::Progress;
 use crate::report::{Outcome, Row};
+use crate::target::Launcher;
 use crate::{login, offline};
 use std::fmt::Write as _;
 
@@ -20,6 +21,10 @@ pub struct Args {
     /// Accounts the logins use in turn.
     #[arg(long, default_value_t = 1_000)]
     pub login_users: usize,
+    /// Peers to run the same two scenarios against, on their default stores
+    /// (`ejabberd,prosody`: Mnesia and Prosody's files).
+    #[arg(long, value_delimiter = ',')]
+    pub peers: Vec<String>,
 }
 
 pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::Result<String> {
@@ -30,16 +35,37 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
         concurrency: 32,
         no_key_cache: false,
     };
-    let mut sections = Vec::new();
-    let mut table: Vec<(String, [Option<Row>; 2])> = Vec::new();
-    for (column, postgres) in [(0, false), (1, true)] {
-        let launcher = Meerkat {
-            bin: common.server_bin.clone(),
-            postgres,
+    let mut columns: Vec<(String, Box<dyn Launcher>)> = vec![
+        (
+            "meerkat, SQLite".to_owned(),
+            Box::new(Meerkat {
+                bin: common.server_bin.clone(),
+                postgres: false,
+            }),
+        ),
+        (
+            "meerkat, PostgreSQL".to_owned(),
+            Box::new(Meerkat {
+                bin: common.server_bin.clone(),
+                postgres: true,
+            }),
+        ),
+    ];
+    for peer in &args.peers {
+        let store = match peer.as_str() {
+            "ejabberd" => "Mnesia",
+            "prosody" => "files",
+            _ => "default store",
         };
+        columns.push((format!("{peer}, {store}"), common.launcher_for(peer)?));
+    }
+    let n = columns.len();
+    let mut sections = Vec::new();
+    let mut table: Vec<(String, String, Vec<Option<Row>>)> = Vec::new();
+    for (column, (_, launcher)) in columns.iter().enumerate() {
         let outcomes: Vec<Outcome> = vec![
-            login::run(&login_args, common, &launcher, progress).await?,
-            offline::run(&args.offline, common, &launcher, progress).await?,
+            login::run(&login_args, common, launcher.as_ref(), progress).await?,
+            offline::run(&args.offline, common, launcher.as_ref(), progress).await?,
         ];
         for o in outcomes {
             for row in o.rows {
@@ -48,14 +74,19 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
                     .trim_end_matches("-sqlite")
                     .trim_end_matches("-postgres")
                     .to_owned();
-                match table.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, cols)) => cols[column] = Some(row),
+                let label = row
+                    .label
+                    .trim_end_matches(", sqlite")
+                    .trim_end_matches(", postgres")
+                    .to_owned();
+                let at = match table.iter().position(|(k, _, _)| *k == key) {
+                    Some(at) => at,
                     None => {
-                        let mut cols = [None, None];
-                        cols[column] = Some(row);
-                        table.push((key, cols));
+                        table.push((key, label, vec![None; n]));
+                        table.len() - 1
                     }
-                }
+                };
+                table[at].2[column] = Some(row);
             }
             sections.push(format!(
                 "{}\n\n- server: {}",
@@ -64,19 +95,23 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
             ));
         }
     }
-    let mut md = String::from(
-        "## SQLite and PostgreSQL side by side\n\n| figure | SQLite | PostgreSQL |\n|---|---|---|\n",
-    );
-    for (_, [sqlite, pg]) in &table {
-        let label = sqlite
-            .as_ref()
-            .or(pg.as_ref())
-            .map_or("", |r| r.label.as_str());
-        let label = label
-            .trim_end_matches(", sqlite")
-            .trim_end_matches(", postgres");
-        let shown = |r: &Option<Row>| r.as_ref().map_or("not run".to_owned(), |r| r.shown.clone());
-        let _ = writeln!(md, "| {label} | {} | {} |", shown(sqlite), shown(pg));
+    let mut md = String::from("## Stores side by side\n\n| figure |");
+    for (name, _) in &columns {
+        let _ = write!(md, " {name} |");
+    }
+    md.push_str("\n|---|");
+    md.push_str(&"---|".repeat(n));
+    md.push('\n');
+    for (_, label, cells) in &table {
+        let _ = write!(md, "| {label} |");
+        for cell in cells {
+            let _ = write!(
+                md,
+                " {} |",
+                cell.as_ref().map_or("not run", |r| r.shown.as_str())
+            );
+        }
+        md.push('\n');
     }
     for s in sections {
         let _ = write!(md, "\n{s}\n");
