@@ -175,3 +175,27 @@ fn http_requests_get_correct_answers() {
         assert_eq!(e["failed"], 0, "{e}");
     }
 }
+
+/// Messages to offline users on both of meerkat's stores: every one acknowledged by its
+/// ping, and the checked recipients get exactly theirs afterwards (the scenario fails
+/// otherwise). `--store postgres` starts a private PostgreSQL server.
+#[test]
+fn offline_messages_are_stored_on_both_stores() {
+    for store in ["sqlite", "postgres"] {
+        let r = run(&[
+            "offline",
+            "--store",
+            store,
+            "--senders",
+            "3",
+            "--messages",
+            "8",
+            "--recipients",
+            "5",
+        ]);
+        assert_eq!(r["store"], store, "{r}");
+        assert_eq!(r["senders"], 3, "{r}");
+        // 24 messages over 5 recipients: the first three checked get 5 each.
+        assert_eq!(r["checked_messages"], 15, "{r}");
+    }
+}
