@@ -82,9 +82,12 @@ impl Ask {
 pub struct RosterItem {
     /// The contact's bare JID, normalised.
     pub contact: String,
-    /// Display name, if set.
+    /// Display name, if set. A backend may store an empty name as none (MongooseIM's
+    /// tables do).
     pub name: Option<String>,
-    /// Groups, in the order given.
+    /// Groups: a set (RFC 6121 gives their order no meaning). A backend may return them
+    /// in another order (PostgreSQL on MongooseIM's tables: sorted) and without
+    /// duplicates.
     pub groups: Vec<String>,
     /// Subscription state.
     pub subscription: Subscription,
