@@ -660,7 +660,7 @@ fn db_commands_migrate_and_copy_between_sqlite_and_postgres() -> anyhow::Result<
     let out = cli(&pg_config, "data", &["db", "migrate"])?;
     assert!(out.ok(), "{out:?}");
     assert!(
-        out.stdout.contains("applied migration(s) [1, 2]"),
+        out.stdout.contains("applied migration(s) [1, 2, 3]"),
         "{out:?}"
     );
     let out = cli(&pg_config, "data", &["db", "status"])?;

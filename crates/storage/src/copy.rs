@@ -2,7 +2,7 @@
 //! traits, so any backend can be copied into any other (SQLite to PostgreSQL to grow, and
 //! back).
 
-use meerkat_core::store::{DomainStatus, Store, StoreError};
+use meerkat_core::store::{DomainStatus, MamFilter, PageStart, Store, StoreError};
 
 /// What a copy moved.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub struct CopyReport {
     pub token_sequences: u64,
     /// Server secrets.
     pub secrets: u64,
+    /// Archived messages.
+    pub archived_messages: u64,
 }
 
 impl std::fmt::Display for CopyReport {
@@ -35,7 +37,8 @@ impl std::fmt::Display for CopyReport {
             f,
             "{} account(s), {} roster item(s), {} offline message(s), {} vCard(s), \
              {} private XML entr(ies), {} last-activity record(s), {} token sequence(s), \
-             {} dynamic domain(s), {} domain-admin password(s), {} server secret(s)",
+             {} dynamic domain(s), {} domain-admin password(s), {} server secret(s), \
+             {} archived message(s)",
             self.accounts,
             self.roster_items,
             self.offline_messages,
@@ -45,7 +48,8 @@ impl std::fmt::Display for CopyReport {
             self.token_sequences,
             self.domains,
             self.domain_admins,
-            self.secrets
+            self.secrets,
+            self.archived_messages
         )
     }
 }
@@ -173,6 +177,25 @@ async fn copy_user(
     if let Some(seq) = from.auth_token_seq(&owner).await? {
         to.auth_token_seq_init(&owner, seq).await?;
         report.token_sequences += 1;
+    }
+    if let Some(prefs) = from.mam_prefs_get(&owner).await? {
+        to.mam_prefs_set(&owner, &prefs).await?;
+    }
+    // The archive, oldest first, a page at a time (ids kept: they are the stanza ids
+    // clients know).
+    let everything = MamFilter::default();
+    let mut after = None;
+    loop {
+        let start = after.map_or(PageStart::Offset(0), PageStart::After);
+        let page = from.mam_query(&owner, &everything, start, 500).await?;
+        for m in &page.messages {
+            to.mam_append(&owner, m).await?;
+            report.archived_messages += 1;
+        }
+        match page.messages.last() {
+            Some(last) if page.messages.len() == 500 => after = Some(last.id),
+            _ => break,
+        }
     }
     Ok(())
 }

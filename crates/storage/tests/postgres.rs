@@ -77,6 +77,8 @@ conformance_tests!(
     server_secrets,
     private_listing,
     last_activity_per_domain,
+    mam_queries,
+    mam_prefs_and_removal,
 );
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reopen_durability() {
@@ -122,10 +124,10 @@ async fn schema_is_created_only_when_asked() {
     );
 
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied, vec![1, 2]);
+    assert_eq!(applied, vec![1, 2, 3]);
     assert_eq!(store.check_schema().await.unwrap(), SchemaState::Current);
     assert!(store.migrate().await.unwrap().is_empty());
-    assert_eq!(PgStore::schema_version(), 2);
+    assert_eq!(PgStore::schema_version(), 3);
 }
 
 /// A database that MongooseIM created (its tables, no meerkat tables yet) is adopted by

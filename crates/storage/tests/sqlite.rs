@@ -68,6 +68,8 @@ conformance_tests!(
     server_secrets,
     private_listing,
     last_activity_per_domain,
+    mam_queries,
+    mam_prefs_and_removal,
 );
 
 /// Drop the store (without closing it) and open the file again.

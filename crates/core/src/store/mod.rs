@@ -17,6 +17,7 @@
 //! | [`DomainStore`]  | `domains.rs`  | dynamic domains and domain-admin passwords        |
 //! | [`TokenStore`]   | `tokens.rs`   | auth-token sequence numbers                       |
 //! | [`SecretStore`]  | `secrets.rs`  | named server secrets                              |
+//! | [`MamStore`]     | `mam.rs`      | message archives and archiving preferences        |
 //!
 //! [`Store`] is their sum, what a backend provides. Method names carry their area's
 //! prefix, so no two traits share a name and calls on `dyn Store` are never ambiguous.
@@ -35,6 +36,7 @@ use std::pin::Pin;
 mod accounts;
 mod domains;
 mod last;
+mod mam;
 mod offline;
 mod private;
 mod roster;
@@ -45,6 +47,7 @@ mod vcard;
 pub use accounts::AccountStore;
 pub use domains::{DomainStatus, DomainStore, DynamicDomain};
 pub use last::{LastActivity, LastStore};
+pub use mam::{ArchivedMessage, Direction, MamFilter, MamPage, MamPrefs, MamStore, PageStart};
 pub use offline::{OfflineMessage, OfflineStore};
 pub use private::PrivateStore;
 pub use roster::{Ask, RosterItem, RosterStore, Subscription};
@@ -79,6 +82,7 @@ pub trait Store:
     + DomainStore
     + TokenStore
     + SecretStore
+    + MamStore
 {
 }
 
@@ -92,6 +96,7 @@ impl<T> Store for T where
         + DomainStore
         + TokenStore
         + SecretStore
+        + MamStore
         + ?Sized
 {
 }

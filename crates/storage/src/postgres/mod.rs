@@ -10,6 +10,7 @@ mod accounts;
 mod connect;
 mod domains;
 mod last;
+mod mam;
 mod offline;
 mod private;
 mod roster;
@@ -235,13 +236,14 @@ fn split_owner(owner: &str) -> Result<(&str, &str), StoreError> {
 type UserRows = &'static [&'static str];
 
 /// Every area's [`UserRows`]: a new area with per-user data adds its list here.
-const AREAS_USER_ROWS: [UserRows; 6] = [
+const AREAS_USER_ROWS: [UserRows; 7] = [
     roster::USER_ROWS,
     offline::USER_ROWS,
     vcard::USER_ROWS,
     private::USER_ROWS,
     last::USER_ROWS,
     tokens::USER_ROWS,
+    mam::USER_ROWS,
 ];
 
 /// Runs `statements` for the user inside `tx`.

@@ -41,6 +41,13 @@ const COLUMNS: &[(&str, &str)] = &[
     ("domain_settings", "id, domain, host_type, status"),
     ("domain_events", "id, domain"),
     ("meerkat_server_secrets", "name, value"),
+    (
+        "mam_message",
+        "id, user_id, from_jid, remote_bare_jid, remote_resource, direction, message, \
+         search_body, origin_id, is_groupchat",
+    ),
+    ("mam_config", "user_id, remote_jid, behaviour"),
+    ("mam_server_user", "id, server, user_name"),
 ];
 
 /// Where a database stands against this meerkat's schema.

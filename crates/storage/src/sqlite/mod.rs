@@ -10,6 +10,7 @@
 mod accounts;
 mod domains;
 mod last;
+mod mam;
 mod offline;
 mod private;
 mod roster;
@@ -192,13 +193,14 @@ type OwnerRows = &'static [&'static str];
 
 /// Every area's [`OwnerRows`], as account removal deletes them: a new area with per-user
 /// data adds its list here.
-const AREAS_OWNER_ROWS: [OwnerRows; 6] = [
+const AREAS_OWNER_ROWS: [OwnerRows; 7] = [
     roster::OWNER_ROWS,
     offline::OWNER_ROWS,
     vcard::OWNER_ROWS,
     private::OWNER_ROWS,
     last::OWNER_ROWS,
     tokens::OWNER_ROWS,
+    mam::OWNER_ROWS,
 ];
 
 /// Runs `statements` for `owner` inside `tx`.

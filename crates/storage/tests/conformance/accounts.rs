@@ -169,6 +169,19 @@ pub async fn remove_user_cascades(store: Arc<dyn Store>) {
     assert_eq!(store.auth_token_seq(ALICE).await.unwrap(), None);
     assert_eq!(
         store
+            .mam_query(
+                ALICE,
+                &Default::default(),
+                meerkat_core::store::PageStart::Offset(0),
+                10
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
             .last_list_domain(DOMAIN)
             .await
             .unwrap()

@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 mod accounts;
 mod domains;
 mod last;
+mod mam;
 mod offline;
 mod private;
 mod roster;
@@ -34,6 +35,7 @@ mod vcard;
 pub use accounts::*;
 pub use domains::*;
 pub use last::*;
+pub use mam::*;
 pub use offline::*;
 pub use private::*;
 pub use roster::*;
@@ -147,6 +149,12 @@ async fn populate(store: &dyn Store, domain: &str, user: &str) {
     };
     store.last_set(&owner, &last).await.unwrap();
     assert_eq!(store.auth_token_seq_init(&owner, 10).await.unwrap(), 10);
+    for n in 1..=2 {
+        store
+            .mam_append(&owner, &mam::archived(n, "x@example.net", "r", "archived"))
+            .await
+            .unwrap();
+    }
 }
 
 /// Checks that everything [`populate`] stored for `user@domain` is still there, along
@@ -187,6 +195,16 @@ async fn assert_populated(store: &dyn Store, domain: &str, user: &str, offline: 
         Some(10),
         "{owner} token"
     );
+    let archive = store
+        .mam_query(
+            &owner,
+            &Default::default(),
+            meerkat_core::store::PageStart::Offset(0),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(archive.total, 2, "{owner} archive");
 }
 
 // ---------------------------------------------------------------------------- concurrency
