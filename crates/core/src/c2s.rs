@@ -778,6 +778,11 @@ impl C2s {
         {
             return;
         }
+        if el.name() == "message" && modules.has_hook(Hook::MessageOut) {
+            for m in modules.hooked(Hook::MessageOut) {
+                m.message_out(&self.server, &me, &mut el).await;
+            }
+        }
         let to = match el.attr("to").map(Jid::new) {
             None => None,
             Some(Ok(j)) => Some(j),

@@ -42,6 +42,31 @@ pub trait Module: Any + Send + Sync {
         Flow::Continue
     }
 
+    /// [`Hook::MessageOut`]: a `<message/>` from a bound session, after the
+    /// [`Hook::UserSend`] hooks, before it is routed (mod_mam archives the sender's copy).
+    /// May change it.
+    fn message_out<'a>(
+        &'a self,
+        _server: &'a Server,
+        _from: &'a FullJid,
+        _el: &'a mut Element,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
+    /// [`Hook::MessageIn`]: a `chat` or `normal` message for an existing local user,
+    /// before the [`Hook::MessageSent`] hooks and delivery or offline storage (mod_mam
+    /// archives the recipient's copy and marks it with its archive id). May change it.
+    fn message_in<'a>(
+        &'a self,
+        _server: &'a Server,
+        _from: &'a Jid,
+        _to: &'a BareJid,
+        _el: &'a mut Element,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
     /// [`Hook::MessageSent`]: a message on its way to a local user, before delivery
     /// (carbons: the sender's other resources get a copy).
     fn message_sent<'a>(&'a self, _m: &'a MessageRoute<'a>) -> BoxFuture<'a, ()> {
@@ -193,6 +218,10 @@ pub enum Flow {
 pub enum Hook {
     /// [`Module::user_send`].
     UserSend,
+    /// [`Module::message_out`].
+    MessageOut,
+    /// [`Module::message_in`].
+    MessageIn,
     /// [`Module::message_sent`].
     MessageSent,
     /// [`Module::message_delivered`].
@@ -213,7 +242,7 @@ pub enum Hook {
     PersonalData,
 }
 
-const HOOKS: usize = 10;
+const HOOKS: usize = 12;
 
 /// Where an IQ is addressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

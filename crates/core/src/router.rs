@@ -141,11 +141,21 @@ async fn message_delivered(m: &MessageRoute<'_>, sids: &[u64]) {
     }
 }
 
-async fn route_message(server: &Server, from: &Jid, to: &Jid, el: Element) {
+async fn route_message(server: &Server, from: &Jid, to: &Jid, mut el: Element) {
     let ty = el.attr("type").unwrap_or("normal").to_owned();
     let bare = to.to_bare();
     let resources = server.sm().resources(&bare);
     let modules = server.modules();
+    // The archive (mod_mam) takes the recipient's copy of one-to-one messages of users
+    // that exist (a user with sessions does; otherwise ask the store).
+    if matches!(ty.as_str(), "chat" | "normal")
+        && modules.has_hook(Hook::MessageIn)
+        && (!resources.is_empty() || server.user_exists(&bare).await.unwrap_or(false))
+    {
+        for module in modules.hooked(Hook::MessageIn) {
+            module.message_in(server, from, &bare, &mut el).await;
+        }
+    }
     // The message hooks (carbons) see the message and the recipient's sessions.
     let route = |el| MessageRoute {
         server,

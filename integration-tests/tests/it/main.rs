@@ -15,6 +15,7 @@ mod graphql;
 mod graphql_session;
 mod graphql_stanza;
 mod listener;
+mod mam;
 mod postgres;
 mod prometheus;
 mod rest_admin;

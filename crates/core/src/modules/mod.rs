@@ -6,6 +6,7 @@ pub mod auth_token;
 pub mod carbons;
 pub mod disco;
 pub mod last;
+pub mod mam;
 pub mod offline;
 pub mod ping;
 pub mod presence;
@@ -27,6 +28,7 @@ pub static BUILTIN: &[ModuleDescriptor] = &[
     descriptor::<last::Last>(),
     descriptor::<carbons::Carbons>(),
     descriptor::<auth_token::AuthToken>(),
+    descriptor::<mam::Mam>(),
 ];
 
 #[cfg(test)]
