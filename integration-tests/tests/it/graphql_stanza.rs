@@ -852,3 +852,95 @@ async fn subscriptions_with_aliases_and_fragments() {
     until_resources(&e, &mut bob, "carol@other.test", 0).await;
     e.g.server.stop().await;
 }
+
+/// With mod_mam's one-to-one archive: the newest messages, oldest first, with `with`,
+/// `limit` (capped by `max_result_limit`) and `before`; stanza ids in MongooseIM's form;
+/// an unknown caller; the domain admin's scope; the user's own archive only.
+#[actix_rt::test]
+async fn last_messages_from_the_archive() {
+    let e = env(
+        "[modules.mod_mam]\nmax_result_limit = 3\ndefault_result_limit = 3\n[modules.mod_mam.pm]\n",
+    )
+    .await;
+    let mut alice = e.login("alice@localhost", "a").await;
+    let mut bob = e.login("bob@localhost", "b").await;
+    alice.available().await;
+    bob.available().await;
+    for n in 1..=4 {
+        alice
+            .send(&format!("<message xmlns='jabber:client' to='bob@localhost' type='chat'><body>a{n}</body></message>"))
+            .await;
+        bob.recv_until(|m| m.name() == "message").await;
+    }
+    bob.send(
+        "<message xmlns='jabber:client' to='alice@localhost' type='chat'><body>b1</body></message>",
+    )
+    .await;
+    alice.recv_until(|m| m.name() == "message").await;
+    let bodies = |b: &Value, path: &str| -> Vec<String> {
+        b["data"]["stanza"][path]["stanzas"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{b}"))
+            .iter()
+            .map(|s| {
+                let el = Element::parse_str(s["stanza"].as_str().unwrap(), &ParseLimits::default())
+                    .unwrap();
+                el.get_child("body", ns::CLIENT).unwrap().text()
+            })
+            .collect()
+    };
+    let q = "query($c: JID!, $w: JID, $l: PosInt, $b: DateTime) { stanza { getLastMessages(caller: $c, with: $w, limit: $l, before: $b) { stanzas { sender timestamp stanza_id stanza } limit } } }";
+    let b = e.admin(q, json!({"c": "alice@localhost"})).await;
+    assert_eq!(bodies(&b, "getLastMessages"), ["a3", "a4", "b1"], "{b}");
+    assert_eq!(b["data"]["stanza"]["getLastMessages"]["limit"], 3);
+    let first = &b["data"]["stanza"]["getLastMessages"]["stanzas"][0];
+    assert!(
+        first["sender"]
+            .as_str()
+            .unwrap()
+            .starts_with("alice@localhost/a"),
+        "{first}"
+    );
+    let sid = first["stanza_id"].as_str().unwrap();
+    assert!(
+        sid.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        "{sid}"
+    );
+    // Limited, and more than max_result_limit is capped.
+    let b = e.admin(q, json!({"c": "alice@localhost", "l": 2})).await;
+    assert_eq!(bodies(&b, "getLastMessages"), ["a4", "b1"]);
+    let b = e.admin(q, json!({"c": "alice@localhost", "l": 50})).await;
+    assert_eq!(b["data"]["stanza"]["getLastMessages"]["limit"], 3);
+    // Before the timestamp of b1: only alice's messages.
+    let b1_time = b["data"]["stanza"]["getLastMessages"]["stanzas"][2]["timestamp"].clone();
+    let b = e
+        .admin(q, json!({"c": "alice@localhost", "b": b1_time}))
+        .await;
+    assert_eq!(bodies(&b, "getLastMessages"), ["a2", "a3", "a4"], "{b}");
+    // With a JID nobody talked to.
+    let b = e
+        .admin(q, json!({"c": "alice@localhost", "w": "carol@other.test"}))
+        .await;
+    assert_eq!(bodies(&b, "getLastMessages"), Vec::<String>::new());
+    // Unknown users.
+    let b = e.admin(q, json!({"c": "nobody@localhost"})).await;
+    assert_eq!(codes(&b), ["unknown_user"], "{b}");
+    // The domain admin: its domain only.
+    let (_, b) = e.post_domain_admin(q, json!({"c": "bob@localhost"})).await;
+    assert_eq!(bodies(&b, "getLastMessages"), ["a3", "a4", "b1"], "{b}");
+    let (s, b) = e
+        .post_domain_admin(q, json!({"c": "carol@other.test"}))
+        .await;
+    assert_eq!((s, codes(&b)), (401, vec!["no_permissions".to_owned()]));
+    // The user: their own archive.
+    let b = e
+        .user(
+            "bob@localhost",
+            "{ stanza { getLastMessages(limit: 1) { stanzas { stanza } limit } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(bodies(&b, "getLastMessages"), ["b1"], "{b}");
+    e.g.server.stop().await;
+}

@@ -318,3 +318,50 @@ impl Drop for MessageSession {
         tracing::info!(jid = %self.jid, "message subscription session closed");
     }
 }
+
+/// The newest `limit` (at most mod_mam's `max_result_limit`) archived messages of
+/// `caller`, optionally only those with `with` and older than `before_us`, oldest first
+/// (MongooseIM's `lookup_recent_messages`); with the limit used. Needs mod_mam with its
+/// one-to-one archive (`mod_mam_pm` in MongooseIM's terms). `check_user`: the account
+/// must exist.
+pub async fn last_messages(
+    server: &Server,
+    caller: &BareJid,
+    with: Option<&Jid>,
+    limit: u32,
+    before_us: Option<i64>,
+    check_user: bool,
+) -> CommandResult<(Vec<ReceivedMessage>, u32)> {
+    use crate::modules::mam::{Mam, id};
+    use crate::store::{MamFilter, PageStart};
+    let Some(mam) = server.module::<Mam>().filter(|m| m.config().pm) else {
+        return Err(CommandError::module_not_loaded(vec!["mod_mam_pm"]));
+    };
+    self::check_user(server, caller, check_user).await?;
+    let limit = limit.min(mam.config().max_result_limit);
+    let filter = MamFilter {
+        with_bare: with.map(|w| w.to_bare().to_string()),
+        with_resource: with
+            .and_then(|w| w.resource())
+            .map(|r| r.as_str().to_owned()),
+        max_id: before_us.map(|b| id::first_at(b).saturating_sub(1)),
+        ..MamFilter::default()
+    };
+    let page = server
+        .store()
+        .mam_query(caller.as_str(), &filter, PageStart::Before(None), limit)
+        .await
+        .map_err(|e| CommandError::internal("archive lookup", e))?;
+    let mut out = Vec::with_capacity(page.messages.len());
+    for m in page.messages {
+        let stanza = Element::parse_str(&m.xml, &meerkat_xmpp::ParseLimits::default())
+            .map_err(|e| CommandError::internal("archived message", e))?;
+        out.push(ReceivedMessage {
+            sender: Some(m.from),
+            timestamp_us: id::micros(m.id),
+            stanza_id: id::external(m.id),
+            stanza,
+        });
+    }
+    Ok((out, limit))
+}

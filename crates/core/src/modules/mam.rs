@@ -195,6 +195,13 @@ pub struct Mam {
     store: Arc<dyn crate::store::Store>,
 }
 
+impl Mam {
+    /// The options it runs with.
+    pub fn config(&self) -> &MamConfig {
+        &self.config
+    }
+}
+
 impl ModuleSpec for Mam {
     const NAME: &'static str = "mod_mam";
     const IGNORED_OPTIONS: &'static [&'static str] = &["iqdisc"];

@@ -100,19 +100,48 @@ pub struct StanzaAdminQuery;
 impl StanzaAdminQuery {
     /// Get last 50 messages to/from a given contact, optionally you can change the limit,
     /// specify a date or select only messages exchanged with a specific contact
-    fn get_last_messages(
+    async fn get_last_messages(
         ctx: &Ctx,
         caller: JidScalar,
         with: Option<JidScalar>,
         #[graphql(default = PosInt(50))] limit: Option<PosInt>,
         before: Option<DateTime>,
     ) -> FieldResult<Option<StanzasPayload>> {
-        let _ = (with, limit, before);
         ctx.guard("StanzaAdminQuery.getLastMessages", &[("caller", &caller)])?;
-        // meerkat has no message archive: mod_mam_pm is not implemented, so it is never
-        // enabled and this is refused as MongooseIM refuses it without the module.
-        Err(crate::context::deps_not_loaded(&["mod_mam_pm"], &[], &[]))
+        last_messages(ctx, &caller, with.as_ref(), limit, before.as_ref(), true).await
     }
+}
+
+/// `getLastMessages` of both schemas: the newest archived messages of `caller`.
+pub async fn last_messages(
+    ctx: &Ctx,
+    caller: &JidScalar,
+    with: Option<&JidScalar>,
+    limit: Option<PosInt>,
+    before: Option<&DateTime>,
+    check_user: bool,
+) -> FieldResult<Option<StanzasPayload>> {
+    let user = caller.0.to_bare();
+    let limit = limit.map_or(50, |l| u32::try_from(l.0).unwrap_or(0));
+    let (rows, limit) = stanza::last_messages(
+        &ctx.server,
+        &user,
+        with.map(|w| &w.0),
+        limit,
+        before.map(DateTime::micros),
+        check_user,
+    )
+    .await
+    .map_err(|e| e.with("caller", caller.as_str()))
+    .field()?;
+    Ok(Some(StanzasPayload {
+        stanzas: Some(
+            rows.into_iter()
+                .map(|m| Some(StanzaMap::from_received(m)))
+                .collect(),
+        ),
+        limit: Some(i32::try_from(limit).unwrap_or(i32::MAX)),
+    }))
 }
 
 /// `StanzaAdminMutation`.

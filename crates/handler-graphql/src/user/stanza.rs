@@ -3,7 +3,8 @@
 //! opened for the user.
 
 use crate::admin::stanza::{
-    EventStream, SendStanzaPayload, StanzaMap, StanzasPayload, messages, selected, stanza_arg,
+    EventStream, SendStanzaPayload, StanzaMap, StanzasPayload, last_messages, messages, selected,
+    stanza_arg,
 };
 use crate::context::{Ctx, IntoField};
 use crate::scalars::{DateTime, JidScalar, PosInt, XmlElement};
@@ -21,17 +22,14 @@ pub struct StanzaUserQuery;
 )]
 impl StanzaUserQuery {
     /// Get n last messages to/from a given contact (optional) with limit and optional date
-    fn get_last_messages(
+    async fn get_last_messages(
         ctx: &Ctx,
         with: Option<JidScalar>,
         #[graphql(default = PosInt(50))] limit: Option<PosInt>,
         before: Option<DateTime>,
     ) -> FieldResult<Option<StanzasPayload>> {
-        let _ = (with, limit, before);
-        ctx.user()?;
-        // meerkat has no message archive: mod_mam_pm is not implemented, so it is never
-        // enabled and this is refused as MongooseIM refuses it without the module.
-        Err(crate::context::deps_not_loaded(&["mod_mam_pm"], &[], &[]))
+        let user = JidScalar(meerkat_xmpp::Jid::from(ctx.user()?.clone()));
+        last_messages(ctx, &user, with.as_ref(), limit, before.as_ref(), false).await
     }
 }
 
