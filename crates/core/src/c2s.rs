@@ -779,8 +779,9 @@ impl C2s {
             return;
         }
         if el.name() == "message" && modules.has_hook(Hook::MessageOut) {
+            let from = Jid::from(me.clone());
             for m in modules.hooked(Hook::MessageOut) {
-                m.message_out(&self.server, &me, &mut el).await;
+                m.message_out(&self.server, &from, &mut el).await;
             }
         }
         let to = match el.attr("to").map(Jid::new) {

@@ -42,13 +42,13 @@ pub trait Module: Any + Send + Sync {
         Flow::Continue
     }
 
-    /// [`Hook::MessageOut`]: a `<message/>` from a bound session, after the
-    /// [`Hook::UserSend`] hooks, before it is routed (mod_mam archives the sender's copy).
-    /// May change it.
+    /// [`Hook::MessageOut`]: a `<message/>` a local user sends (from a bound session,
+    /// after the [`Hook::UserSend`] hooks, or through an API), before it is routed
+    /// (mod_mam archives the sender's copy). May change it.
     fn message_out<'a>(
         &'a self,
         _server: &'a Server,
-        _from: &'a FullJid,
+        _from: &'a Jid,
         _el: &'a mut Element,
     ) -> BoxFuture<'a, ()> {
         Box::pin(async {})

@@ -124,7 +124,7 @@ pub async fn archive_missing_owner(req: HttpRequest, state: web::Data<State>) ->
     error(StatusCode::NOT_FOUND, "Missing owner JID")
 }
 
-/// A user's latest archived messages (needs MAM, not in meerkat yet).
+/// A user's latest archived messages (mod_mam with its `pm` archive).
 #[utoipa::path(get, path = "/messages/{owner}", operation_id = "getMessages", tag = "messages",
     params(
         ("owner" = String, Path, description = "The archive's owner"),
@@ -142,10 +142,10 @@ pub async fn archive(
     state: web::Data<State>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    lookup(&req, &state, &path, None)
+    lookup(&req, &state, &path, None).await
 }
 
-/// A user's latest archived messages with one contact (needs MAM, not in meerkat yet).
+/// A user's latest archived messages with one contact (mod_mam with its `pm` archive).
 #[utoipa::path(get, path = "/messages/{owner}/{with}", operation_id = "getMessagesWith", tag = "messages",
     params(
         ("owner" = String, Path, description = "The archive's owner"),
@@ -164,12 +164,12 @@ pub async fn archive_with(
     state: web::Data<State>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    lookup(&req, &state, &path.0, Some(&path.1))
+    lookup(&req, &state, &path.0, Some(&path.1)).await
 }
 
 /// Validates as MongooseIM does (owner, interlocutor, query keys, limit, before), then
 /// looks the archive up.
-fn lookup(req: &HttpRequest, state: &State, owner: &str, with: Option<&str>) -> HttpResponse {
+async fn lookup(req: &HttpRequest, state: &State, owner: &str, with: Option<&str>) -> HttpResponse {
     if let Err(r) = authorize(req, state) {
         return r.into();
     }
@@ -194,7 +194,47 @@ fn lookup(req: &HttpRequest, state: &State, owner: &str, with: Option<&str>) -> 
             _ => {}
         }
     }
-    // The archive is mod_mam's, which meerkat does not have yet (issue 15 replaces this
-    // with the lookup): the answer of every API for a module that is not running.
-    command_error(&CommandError::module_not_loaded(vec!["mod_mam"]))
+    let limit = q
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+        .unwrap_or(100);
+    let before_us = q
+        .iter()
+        .find(|(k, _)| k == "before")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .map(|s| s.saturating_mul(1_000_000));
+    let (Ok(owner), with) = (
+        Jid::new(owner),
+        with.map(Jid::new).transpose().ok().flatten(),
+    ) else {
+        return error(StatusCode::BAD_REQUEST, "Invalid owner JID");
+    };
+    let rows = match stanza::last_messages(
+        &state.server,
+        &owner.to_bare(),
+        with.as_ref(),
+        limit,
+        before_us,
+        true,
+    )
+    .await
+    {
+        Ok((rows, _)) => rows,
+        Err(e) => return command_error(&e),
+    };
+    let messages: Vec<ArchivedMessage> = rows
+        .into_iter()
+        .map(|m| ArchivedMessage {
+            sender: m.sender.unwrap_or_default(),
+            timestamp: m.timestamp_us.div_euclid(1_000_000),
+            message_id: m.stanza.attr("id").unwrap_or("").to_owned(),
+            body: m
+                .stanza
+                .get_child("body", meerkat_core::meerkat_xmpp::ns::CLIENT)
+                .map(meerkat_core::meerkat_xmpp::Element::text)
+                .unwrap_or_default(),
+        })
+        .collect();
+    HttpResponse::Ok().json(messages)
 }

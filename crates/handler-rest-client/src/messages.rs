@@ -5,7 +5,7 @@ use crate::{State, authorize, resource};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use listener_core::rest::{ErrorMessage, body, command_error, error, query};
-use meerkat_core::commands::{CommandError, stanza};
+use meerkat_core::commands::stanza;
 use meerkat_core::meerkat_xmpp::Jid;
 use serde_json::Value;
 
@@ -90,7 +90,7 @@ pub struct ArchivedMessage {
     timestamp: i64,
 }
 
-/// The user's latest archived messages (needs MAM, not in meerkat yet).
+/// The user's latest archived messages (mod_mam with its `pm` archive).
 #[utoipa::path(get, path = "/messages", operation_id = "getMessages", tag = "messages",
     params(
         ("limit" = Option<u32>, Query, description = "At most this many (default 50)"),
@@ -106,7 +106,7 @@ pub async fn archive(req: HttpRequest, state: web::Data<State>) -> HttpResponse 
     lookup(&req, &state, None).await
 }
 
-/// The user's latest archived messages with one contact (needs MAM, not in meerkat yet).
+/// The user's latest archived messages with one contact (mod_mam with its `pm` archive).
 #[utoipa::path(get, path = "/messages/{with}", operation_id = "getMessagesWith", tag = "messages",
     params(
         ("with" = String, Path, description = "The other party's JID"),
@@ -130,9 +130,10 @@ pub async fn archive_with(
 /// Validates as MongooseIM does (interlocutor, query keys, limit, before), then looks the
 /// archive up.
 async fn lookup(req: &HttpRequest, state: &State, with: Option<&str>) -> HttpResponse {
-    if let Err(r) = authorize(req, state).await {
-        return r.into();
-    }
+    let user = match authorize(req, state).await {
+        Ok(u) => u,
+        Err(r) => return r.into(),
+    };
     if with.is_some_and(|w| Jid::new(w).is_err()) {
         return error(StatusCode::BAD_REQUEST, "Invalid interlocutor JID");
     }
@@ -151,7 +152,39 @@ async fn lookup(req: &HttpRequest, state: &State, with: Option<&str>) -> HttpRes
             _ => {}
         }
     }
-    // The archive is mod_mam's, which meerkat does not have yet (issue 15 replaces this
-    // with the lookup): the answer of every API for a module that is not running.
-    command_error(&CommandError::module_not_loaded(vec!["mod_mam"]))
+    let limit = q
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+        .unwrap_or(50);
+    let before_us = q
+        .iter()
+        .find(|(k, _)| k == "before")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .map(|ms| ms.saturating_mul(1_000));
+    let with = with.and_then(|w| Jid::new(w).ok());
+    let rows =
+        match stanza::last_messages(&state.server, &user, with.as_ref(), limit, before_us, false)
+            .await
+        {
+            Ok((rows, _)) => rows,
+            Err(e) => return command_error(&e),
+        };
+    let attr =
+        |m: &meerkat_core::meerkat_xmpp::Element, a: &str| m.attr(a).unwrap_or("").to_owned();
+    let messages: Vec<ArchivedMessage> = rows
+        .into_iter()
+        .map(|m| ArchivedMessage {
+            from: attr(&m.stanza, "from"),
+            to: attr(&m.stanza, "to"),
+            id: attr(&m.stanza, "id"),
+            body: m
+                .stanza
+                .get_child("body", meerkat_core::meerkat_xmpp::ns::CLIENT)
+                .map(meerkat_core::meerkat_xmpp::Element::text)
+                .unwrap_or_default(),
+            timestamp: m.timestamp_us.div_euclid(1_000),
+        })
+        .collect();
+    HttpResponse::Ok().json(messages)
 }

@@ -22,6 +22,7 @@ mod rest_admin;
 mod rest_admin_groups;
 mod rest_client;
 mod rest_docs;
+mod rest_mam;
 mod websocket;
 mod websocket_limits;
 mod ws_client;

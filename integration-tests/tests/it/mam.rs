@@ -16,7 +16,7 @@ const NS_RSM: &str = "http://jabber.org/protocol/rsm";
 
 fn config() -> String {
     format!(
-        "{LOCALHOST_HTTP}{WS_HANDLER}[modules.mod_roster]\n[modules.mod_offline]\n[modules.mod_disco]\n\
+        "{LOCALHOST_HTTP}{WS_HANDLER}[modules.mod_roster]\n[modules.mod_offline]\n[modules.mod_disco]\n[modules.mod_ping]\n\
          [modules.mod_mam]\nmax_result_limit = 100\n[modules.mod_mam.pm]\n"
     )
 }
@@ -93,11 +93,16 @@ fn with(jid: &str) -> String {
     format!("<field var='with'><value>{jid}</value></field>")
 }
 
+/// Sends a chat message, then a ping: the session handles its stanzas in order, so the
+/// pong means the message was routed (and archived) already.
 async fn chat(c: &mut WsClient, to: &str, body: &str) {
     c.send(&format!(
         "<message xmlns='jabber:client' to='{to}' type='chat' id='{body}'><body>{body}</body></message>"
     ))
     .await;
+    c.send("<iq xmlns='jabber:client' type='get' id='sync' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+        .await;
+    c.recv_until(|e| e.attr("id") == Some("sync")).await;
 }
 
 /// Waits for a message with `body` and returns it.
@@ -311,7 +316,9 @@ async fn archives_go_with_the_account_and_need_pm() {
     let mut bob = WsClient::login(&url, "bob", "localhost", "bob-pw", Some("b")).await;
     assert_eq!(query(&mut bob, "q", "", "", "").await.count(), "0");
 
-    let no_pm = format!("{LOCALHOST_HTTP}{WS_HANDLER}[modules.mod_offline]\n[modules.mod_mam]\n");
+    let no_pm = format!(
+        "{LOCALHOST_HTTP}{WS_HANDLER}[modules.mod_offline]\n[modules.mod_ping]\n[modules.mod_mam]\n"
+    );
     let server = TestServer::start(&no_pm).await;
     server.register_users(&["alice", "bob"]).await;
     let mut alice =

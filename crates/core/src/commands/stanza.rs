@@ -85,9 +85,20 @@ fn new_id() -> String {
     crate::util::random_hex(16)
 }
 
-async fn send(server: &Server, sender: Sender, to: Jid, el: Element) -> CommandResult<String> {
+async fn send(server: &Server, sender: Sender, to: Jid, mut el: Element) -> CommandResult<String> {
     check_user(server, &sender.user, sender.check_user).await?;
     let id = el.attr("id").unwrap_or_default().to_owned();
+    // As from a session of the sender (MongooseIM runs user_send_packet for API
+    // messages too): mod_mam archives the sender's copy.
+    let modules = server.modules();
+    if el.name() == "message"
+        && modules.has_hook(crate::module::Hook::MessageOut)
+        && server.is_served_domain(sender.user.domain().as_str())
+    {
+        for m in modules.hooked(crate::module::Hook::MessageOut) {
+            m.message_out(server, &sender.from, &mut el).await;
+        }
+    }
     server.route(sender.from, to, el).await;
     Ok(id)
 }

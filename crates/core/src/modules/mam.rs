@@ -17,7 +17,7 @@ use crate::store::{
 };
 use crate::util::{now_us, timestamp_us};
 use meerkat_xmpp::stanza::cond;
-use meerkat_xmpp::{BareJid, Element, FullJid, Jid, ParseLimits, ns};
+use meerkat_xmpp::{BareJid, Element, Jid, ParseLimits, ns};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -373,7 +373,7 @@ impl Module for Mam {
     fn message_out<'a>(
         &'a self,
         _server: &'a Server,
-        from: &'a FullJid,
+        from: &'a Jid,
         el: &'a mut Element,
     ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
@@ -388,6 +388,9 @@ impl Module for Mam {
             };
             if to.to_bare() == me {
                 return; // to oneself: archived once, as incoming
+            }
+            if el.attr("from").is_none() {
+                el.set_attr("from", from.as_str());
             }
             self.archive(&me, &to, Direction::Outgoing, el).await;
         })
