@@ -40,6 +40,8 @@ cat > "$tmp/meerkat.toml" <<TOML
 [modules.mod_offline]
 [modules.mod_disco]
 [modules.mod_ping]
+[modules.mod_mam]
+[modules.mod_mam.pm]
 TOML
 for u in alice bob carol; do
   "$bin" --config "$tmp/meerkat.toml" --data-dir "$tmp/data" account add "$u@localhost" --password "$u-pw"

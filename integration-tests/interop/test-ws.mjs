@@ -1,6 +1,6 @@
 // @xmpp/client over WebSocket against meerkat: SCRAM login, bind, roster,
-// presence, two users chatting, and a message to an offline user delivered at
-// its next login. Usage: MEERKAT_WS_URL=ws://127.0.0.1:PORT/ws-xmpp node test-ws.mjs
+// presence, two users chatting, the message archive queried page by page (XEP-0313
+// with RSM), and a message to an offline user delivered at its next login. Usage: MEERKAT_WS_URL=ws://127.0.0.1:PORT/ws-xmpp node test-ws.mjs
 import { DOMAIN, check, connectWs, fail, xml } from "./lib.mjs";
 
 const url = process.env.MEERKAT_WS_URL || fail("MEERKAT_WS_URL is not set");
@@ -38,6 +38,38 @@ try {
   await bob.send(xml("message", { to: alice.jid.toString(), type: "chat" }, xml("body", {}, "hi alice")));
   const m2 = await alice.waitFor(isMessageFrom(`bob@${DOMAIN}`), "bob's reply");
   check(m2.getChildText("body") === "hi alice", "alice receives bob's reply");
+
+  // The archive (XEP-0313): alice pages through it one message at a time, oldest first,
+  // and the ids match the stanza-id bob's copy carried.
+  const MAM = "urn:xmpp:mam:2";
+  const RSM = "http://jabber.org/protocol/rsm";
+  const page = async (qid, rsm) => {
+    const iq = await alice.iqCaller.request(
+      xml("iq", { type: "set" }, xml("query", { xmlns: MAM, queryid: qid }, xml("set", { xmlns: RSM }, ...rsm))),
+    );
+    const fin = iq.getChild("fin", MAM);
+    const results = [];
+    for (;;) {
+      const i = results.length;
+      const m = await alice
+        .waitFor((s) => s.is("message") && s.getChild("result", MAM)?.attrs.queryid === qid, `result ${i} of ${qid}`, 500)
+        .catch(() => null);
+      if (!m) break;
+      results.push(m.getChild("result", MAM));
+    }
+    return { fin, results };
+  };
+  const bodyOf = (r) => r.getChild("forwarded", "urn:xmpp:forward:0").getChild("message").getChildText("body");
+  const first = await page("p1", [xml("max", {}, "1")]);
+  check(first.results.length === 1 && bodyOf(first.results[0]) === text, "first archive page holds alice's message");
+  check(first.fin.getChild("set", RSM).getChildText("count") === "2", "the archive counts two messages");
+  check(first.fin.attrs.complete !== "true", "the first page is not the last");
+  check(first.fin.getChild("set", RSM).getChildText("first") === first.results[0].attrs.id, "RSM first is the result's archive id");
+  const last = first.fin.getChild("set", RSM).getChildText("last");
+  const second = await page("p2", [xml("max", {}, "1"), xml("after", {}, last)]);
+  check(second.results.length === 1 && bodyOf(second.results[0]) === "hi alice", "second page holds bob's reply");
+  check(second.fin.attrs.complete === "true", "the second page completes the archive");
+  check(m1.getChild("stanza-id", "urn:xmpp:sid:0")?.attrs.by === `bob@${DOMAIN}`, "bob's copy carries its archive id");
 
   // Offline delivery: bob leaves, alice writes, bob comes back.
   await bob.stop();
