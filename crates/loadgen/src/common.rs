@@ -43,6 +43,10 @@ pub struct Common {
     /// on, as in production; not pinned to a CPU).
     #[arg(long, default_value = "sqlite", global = true, value_parser = ["sqlite", "postgres"])]
     pub store: String,
+    /// meerkat with mod_mam archiving one-to-one messages (`[modules.mod_mam.pm]`): every
+    /// routed message is written to both users' archives.
+    #[arg(long, global = true)]
+    pub mam: bool,
 }
 
 impl Common {
@@ -52,6 +56,7 @@ impl Common {
             "meerkat" => Box::new(Meerkat {
                 bin: self.server_bin.clone(),
                 postgres: self.store == "postgres",
+                mam: self.mam,
             }),
             "ejabberd" => Box::new(Peer::new("ejabberd", self.peers_dir.clone())),
             "prosody" => Box::new(Peer::new("prosody", self.peers_dir.clone())),

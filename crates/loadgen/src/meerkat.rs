@@ -47,6 +47,8 @@ pub const SCRAM_ITERATIONS: u32 = 4096;
 pub struct Meerkat {
     pub bin: PathBuf,
     pub postgres: bool,
+    /// With mod_mam's one-to-one archive.
+    pub mam: bool,
 }
 
 /// The bench config: a client listener on 127.0.0.1 with WebSocket and BOSH, one worker
@@ -315,6 +317,9 @@ impl Launcher for Meerkat {
                 admin_port = server::free_port()?;
             }
             let mut config = config_text(port, admin_port);
+            if self.mam {
+                config.push_str("[modules.mod_mam]\n[modules.mod_mam.pm]\n");
+            }
             let postgres = if self.postgres {
                 let pg = PgServer::start(true).context("starting PostgreSQL")?;
                 let db = pg.fresh_database()?;
@@ -369,7 +374,7 @@ impl Launcher for Meerkat {
                     } else {
                         "SQLite"
                     }
-                ),
+                ) + if self.mam { ", mod_mam archiving one-to-one messages" } else { "" },
                 domain: DOMAIN.into(),
                 pid: process.pid,
                 ws: Some(Endpoint {

@@ -41,6 +41,7 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
             Box::new(Meerkat {
                 bin: common.server_bin.clone(),
                 postgres: false,
+                mam: common.mam,
             }),
         ),
         (
@@ -48,6 +49,7 @@ pub async fn run(args: &Args, common: &Common, progress: &Progress) -> anyhow::R
             Box::new(Meerkat {
                 bin: common.server_bin.clone(),
                 postgres: true,
+                mam: common.mam,
             }),
         ),
     ];
