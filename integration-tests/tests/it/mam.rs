@@ -307,14 +307,24 @@ async fn archives_go_with_the_account_and_need_pm() {
     server.register_users(&["alice", "bob"]).await;
     let url = server.ws_url(0);
     let mut alice = WsClient::login(&url, "alice", "localhost", "alice-pw", Some("a")).await;
+    let mut bob = WsClient::login(&url, "bob", "localhost", "bob-pw", Some("b")).await;
+    bob.send("<iq xmlns='jabber:client' type='set' id='pr'><prefs xmlns='urn:xmpp:mam:2' default='never'/></iq>")
+        .await;
+    bob.recv_until(|e| e.attr("id") == Some("pr")).await;
     chat(&mut alice, "bob@localhost", "hello").await;
     assert_eq!(query(&mut alice, "q", "", "", "").await.count(), "1");
+    assert_eq!(query(&mut bob, "q", "", "", "").await.count(), "0");
     alice.close().await;
+    bob.close().await;
     let bob = meerkat_xmpp::BareJid::new("bob@localhost").unwrap();
     server.meerkat.server.remove_user(&bob).await.unwrap();
     server.register("bob@localhost", "bob-pw").await;
     let mut bob = WsClient::login(&url, "bob", "localhost", "bob-pw", Some("b")).await;
     assert_eq!(query(&mut bob, "q", "", "", "").await.count(), "0");
+    // The new account starts with the default preferences: it archives again.
+    let mut alice = WsClient::login(&url, "alice", "localhost", "alice-pw", Some("a2")).await;
+    chat(&mut alice, "bob@localhost", "again").await;
+    assert_eq!(query(&mut bob, "q2", "", "", "").await.bodies, ["again"]);
 
     let no_pm = format!(
         "{LOCALHOST_HTTP}{WS_HANDLER}[modules.mod_offline]\n[modules.mod_ping]\n[modules.mod_mam]\n"

@@ -193,7 +193,14 @@ fn read_common(s: &mut Section<'_>, c: &mut MamConfig, diag: &mut Diagnostics) {
 pub struct Mam {
     config: MamConfig,
     store: Arc<dyn crate::store::Store>,
+    /// Users' preferences as last read or written here (`None`: none set), so archiving
+    /// a message does not read them from the store each time. Bounded; one node's view
+    /// (a cluster would have to invalidate it across nodes).
+    prefs: std::sync::Mutex<std::collections::HashMap<String, Option<Arc<MamPrefs>>>>,
 }
+
+/// Users whose preferences are cached at most.
+const PREFS_CACHE: usize = 100_000;
 
 impl Mam {
     /// The options it runs with.
@@ -241,6 +248,7 @@ impl ModuleSpec for Mam {
         Mam {
             config: config.clone(),
             store: cx.store.clone(),
+            prefs: Default::default(),
         }
     }
 }
@@ -285,7 +293,7 @@ impl Mam {
     /// Whether `owner` archives messages with `remote` (its preferences; the default is
     /// `always`).
     async fn wanted(&self, owner: &BareJid, remote: &BareJid) -> Result<bool, StoreError> {
-        let Some(prefs) = self.store.mam_prefs_get(owner.as_str()).await? else {
+        let Some(prefs) = self.prefs_of(owner).await? else {
             return Ok(true);
         };
         let r = remote.as_str();
@@ -304,6 +312,34 @@ impl Mam {
                 .is_some_and(|i| i.subscription != Subscription::None),
             _ => true,
         })
+    }
+
+    fn prefs_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Option<Arc<MamPrefs>>>> {
+        self.prefs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `owner`'s preferences, from the cache or the store.
+    async fn prefs_of(&self, owner: &BareJid) -> Result<Option<Arc<MamPrefs>>, StoreError> {
+        if let Some(p) = self.prefs_cache().get(owner.as_str()) {
+            return Ok(p.clone());
+        }
+        let p = self
+            .store
+            .mam_prefs_get(owner.as_str())
+            .await?
+            .map(Arc::new);
+        self.remember_prefs(owner, p.clone());
+        Ok(p)
+    }
+
+    fn remember_prefs(&self, owner: &BareJid, prefs: Option<Arc<MamPrefs>>) {
+        let mut cache = self.prefs_cache();
+        if cache.len() >= PREFS_CACHE {
+            cache.clear();
+        }
+        cache.insert(owner.to_string(), prefs);
     }
 
     /// Archives `el` in `owner`'s archive; returns the id, or `None` when it was not
@@ -368,6 +404,19 @@ impl Module for Mam {
             r.hook(Hook::MessageIn, 50);
         }
         r.hook(Hook::PersonalData, 60);
+        r.hook(Hook::RemoveUser, 60);
+    }
+
+    fn remove_user<'a>(
+        &'a self,
+        _server: &'a Server,
+        user: &'a BareJid,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        // The store removed the archive and the preferences with the account.
+        Box::pin(async move {
+            self.prefs_cache().remove(user.as_str());
+            Ok(())
+        })
     }
 
     fn message_out<'a>(
@@ -773,15 +822,20 @@ impl Mam {
                 never,
             };
             if let Err(e) = self.store.mam_prefs_set(owner.as_str(), &prefs).await {
+                self.prefs_cache().remove(owner.as_str());
                 return fail(e);
             }
+            self.remember_prefs(owner, Some(Arc::new(prefs.clone())));
             prefs
         } else {
-            match self.store.mam_prefs_get(owner.as_str()).await {
-                Ok(p) => p.unwrap_or(MamPrefs {
-                    default: "always".to_owned(),
-                    ..MamPrefs::default()
-                }),
+            match self.prefs_of(owner).await {
+                Ok(p) => p.map_or_else(
+                    || MamPrefs {
+                        default: "always".to_owned(),
+                        ..MamPrefs::default()
+                    },
+                    |p| (*p).clone(),
+                ),
                 Err(e) => return fail(e),
             }
         };

@@ -53,6 +53,7 @@ impl AccountStore for PgStore {
     fn remove_user<'a>(&'a self, domain: &'a str, user: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let owner = format!("{user}@{domain}");
+            self.forget_mam_user(&owner);
             let mut tx = self.db()?.begin().await.map_err(|e| self.fail(e))?;
             let existed = sqlx::query("DELETE FROM users WHERE server = $1 AND username = $2")
                 .bind(domain)

@@ -84,6 +84,35 @@ fn push_filter(q: &mut QueryBuilder<Postgres>, user_id: i32, f: &MamFilter) {
 impl PgStore {
     /// The archive number of `owner`, made on first use when `create`.
     async fn mam_user_id(&self, owner: &str, create: bool) -> Result<Option<i32>, StoreError> {
+        if let Some(id) = self.mam_ids_cache().get(owner) {
+            return Ok(Some(*id));
+        }
+        let found = self.mam_user_id_uncached(owner, create).await?;
+        if let Some(id) = found {
+            let mut cache = self.mam_ids_cache();
+            // Bounded: start over rather than grow without end.
+            if cache.len() >= 100_000 {
+                cache.clear();
+            }
+            cache.insert(owner.to_owned(), id);
+        }
+        Ok(found)
+    }
+
+    fn mam_ids_cache(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i32>> {
+        self.mam_ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets the cached number of `owner` (its archive is being removed).
+    pub(super) fn forget_mam_user(&self, owner: &str) {
+        self.mam_ids_cache().remove(owner);
+    }
+
+    async fn mam_user_id_uncached(
+        &self,
+        owner: &str,
+        create: bool,
+    ) -> Result<Option<i32>, StoreError> {
         let (server, user) = split_owner(owner)?;
         let found: Option<i32> = sqlx::query_scalar(
             "SELECT id FROM mam_server_user WHERE server = $1 AND user_name = $2",
@@ -325,6 +354,9 @@ impl MamStore for PgStore {
     }
 
     fn mam_remove_user<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(remove_user_rows(self, USER_ROWS, owner))
+        Box::pin(async move {
+            self.forget_mam_user(owner);
+            remove_user_rows(self, USER_ROWS, owner).await
+        })
     }
 }

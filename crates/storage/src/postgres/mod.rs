@@ -41,6 +41,10 @@ pub struct PgStore {
     /// `host:port/database`, for messages.
     target: String,
     health: Arc<Health>,
+    /// Archive owners' numbers (`mam_server_user.id`), which never change while the row
+    /// exists: one query saved per archive write and read. Forgotten when the user's
+    /// archive is removed.
+    mam_ids: Arc<std::sync::Mutex<std::collections::HashMap<String, i32>>>,
 }
 
 /// Whether the database is reachable, as the health monitor last found it.
@@ -105,6 +109,7 @@ impl PgStore {
             pool,
             target,
             health,
+            mam_ids: Arc::default(),
         }
     }
 
