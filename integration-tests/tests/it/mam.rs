@@ -336,3 +336,42 @@ async fn archives_go_with_the_account_and_need_pm() {
     chat(&mut alice, "bob@localhost", "hello").await;
     assert_eq!(query(&mut alice, "q", "", "", "").await.count(), "0");
 }
+
+/// `retention_days` (meerkat's option): messages older than that are removed, here by
+/// the clean-up the hourly worker runs, called directly.
+#[actix_rt::test]
+async fn retention_removes_old_messages() {
+    use meerkat_core::modules::mam::{id, remove_expired};
+    use meerkat_core::store::{ArchivedMessage, Direction};
+    let config = format!(
+        "{LOCALHOST_HTTP}{WS_HANDLER}[modules.mod_mam]\nretention_days = 30\n[modules.mod_mam.pm]\n"
+    );
+    let server = TestServer::start(&config).await;
+    server.register_users(&["alice"]).await;
+    let day_us: i64 = 86_400_000_000;
+    let now = meerkat_core::util::now_us();
+    let store = server.meerkat.server.store();
+    for (age_days, body) in [(45, "old"), (29, "recent"), (0, "new")] {
+        let msg = ArchivedMessage {
+            id: id::first_at(now - age_days * day_us),
+            remote_bare: "bob@localhost".to_owned(),
+            remote_resource: String::new(),
+            direction: Direction::Incoming,
+            from: "bob@localhost".to_owned(),
+            origin_id: None,
+            search_body: Some(body.to_owned()),
+            xml: format!(
+                "<message xmlns='jabber:client' from='bob@localhost' to='alice@localhost' type='chat'><body>{body}</body></message>"
+            ),
+        };
+        store.mam_append("alice@localhost", &msg).await.unwrap();
+    }
+    assert_eq!(remove_expired(&server.meerkat.server, 30).await.unwrap(), 1);
+    let mut alice =
+        WsClient::login(&server.ws_url(0), "alice", "localhost", "alice-pw", None).await;
+    assert_eq!(
+        query(&mut alice, "r", "", "", "").await.bodies,
+        ["recent", "new"]
+    );
+    assert_eq!(remove_expired(&server.meerkat.server, 30).await.unwrap(), 0);
+}

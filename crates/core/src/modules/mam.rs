@@ -119,6 +119,9 @@ pub struct MamConfig {
     pub message_retraction: bool,
     /// `full_text_search` (true): keep the words of the body for `fulltext` queries.
     pub full_text_search: bool,
+    /// `retention_days` (meerkat's; MongooseIM has no such option): archived messages
+    /// older than this many days are removed, every hour. `None`: kept for ever.
+    pub retention_days: Option<u32>,
 }
 
 impl Default for MamConfig {
@@ -131,6 +134,7 @@ impl Default for MamConfig {
             archive_chat_markers: false,
             message_retraction: true,
             full_text_search: true,
+            retention_days: None,
         }
     }
 }
@@ -217,6 +221,9 @@ impl ModuleSpec for Mam {
 
     fn read_config(s: &mut Section<'_>, diag: &mut Diagnostics) -> MamConfig {
         let mut c = MamConfig::default();
+        if let Some(crate::config::Positive(days)) = s.opt("retention_days", diag) {
+            c.retention_days = Some(u32::try_from(days).unwrap_or(u32::MAX));
+        }
         read_common(s, &mut c, diag);
         if let Some(mut pm) = s.table_opt("pm", diag) {
             c.pm = true;
@@ -251,6 +258,19 @@ impl ModuleSpec for Mam {
             prefs: Default::default(),
         }
     }
+}
+
+/// Removes the archived messages of every served domain that are older than `days`
+/// days (the `retention_days` clean-up, also callable on demand); returns how many.
+pub async fn remove_expired(server: &Server, days: u32) -> Result<u64, StoreError> {
+    let cutoff = id::first_at(now_us().saturating_sub(i64::from(days) * 86_400_000_000));
+    let mut domains = server.config().general.hosts.clone();
+    domains.extend(server.dynamic_domains().into_iter().map(|d| d.domain));
+    let mut removed = 0;
+    for domain in domains {
+        removed += server.store().mam_remove_older(&domain, cutoff).await?;
+    }
+    Ok(removed)
 }
 
 /// Whether a message is worth archiving (MongooseIM's `is_archivable_message`).
@@ -405,6 +425,30 @@ impl Module for Mam {
         }
         r.hook(Hook::PersonalData, 60);
         r.hook(Hook::RemoveUser, 60);
+    }
+
+    fn worker(
+        self: Arc<Self>,
+        server: Server,
+        mut stop: crate::module::StopSignal,
+    ) -> Option<BoxFuture<'static, ()>> {
+        let days = self.config.retention_days?;
+        Some(Box::pin(async move {
+            loop {
+                match remove_expired(&server, days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, days, "old archived messages removed"),
+                    Err(e) => tracing::error!(error = %e, "archive retention clean-up failed"),
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+            }
+        }))
     }
 
     fn remove_user<'a>(
