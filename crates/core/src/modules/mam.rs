@@ -350,8 +350,12 @@ impl Mam {
             .mam_prefs_get(owner.as_str())
             .await?
             .map(Arc::new);
-        self.remember_prefs(owner, p.clone());
-        Ok(p)
+        // A `set` that raced ahead of this read has cached the newer value: keep it.
+        let mut cache = self.prefs_cache();
+        if cache.len() >= PREFS_CACHE {
+            cache.clear();
+        }
+        Ok(cache.entry(owner.to_string()).or_insert(p).clone())
     }
 
     fn remember_prefs(&self, owner: &BareJid, prefs: Option<Arc<MamPrefs>>) {
