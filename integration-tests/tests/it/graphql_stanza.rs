@@ -1,5 +1,6 @@
 //! GraphQL `stanza` category over real HTTP: sending messages and stanzas as the admin
-//! and as a user (received by real WebSocket clients), `getLastMessages` without MAM, and
+//! and as a user (received by real WebSocket clients), `getLastMessages` without and with
+//! mod_mam, and
 //! the `subscribeForMessages` subscription over SSE (spec 5.4, MongooseIM's
 //! graphql_sse_SUITE): a message sent over WebSocket arrives as an SSE event for the admin
 //! and the user subscriptions, long messages, the idle timeout, the transport errors, and
