@@ -146,14 +146,19 @@ async fn route_message(server: &Server, from: &Jid, to: &Jid, mut el: Element) {
     let bare = to.to_bare();
     let resources = server.sm().resources(&bare);
     let modules = server.modules();
+    // Whether the recipient's account exists, once asked (a user with sessions does).
+    let mut exists = (!resources.is_empty()).then_some(true);
     // The archive (mod_mam) takes the recipient's copy of one-to-one messages of users
-    // that exist (a user with sessions does; otherwise ask the store).
-    if matches!(ty.as_str(), "chat" | "normal")
-        && modules.has_hook(Hook::MessageIn)
-        && (!resources.is_empty() || server.user_exists(&bare).await.unwrap_or(false))
-    {
-        for module in modules.hooked(Hook::MessageIn) {
-            module.message_in(server, from, &bare, &mut el).await;
+    // that exist.
+    if matches!(ty.as_str(), "chat" | "normal") && modules.has_hook(Hook::MessageIn) {
+        let known = match exists {
+            Some(e) => e,
+            None => *exists.insert(server.user_exists(&bare).await.unwrap_or(false)),
+        };
+        if known {
+            for module in modules.hooked(Hook::MessageIn) {
+                module.message_in(server, from, &bare, &mut el).await;
+            }
         }
     }
     // The message hooks (carbons) see the message and the recipient's sessions.
@@ -219,7 +224,11 @@ async fn route_message(server: &Server, from: &Jid, to: &Jid, mut el: Element) {
         "error" | "headline" => {}
         "groupchat" => server.bounce(&el, cond::SERVICE_UNAVAILABLE).await,
         _ => {
-            if !server.user_exists(&bare).await.unwrap_or(false) {
+            let known = match exists {
+                Some(e) => e,
+                None => server.user_exists(&bare).await.unwrap_or(false),
+            };
+            if !known {
                 return server.bounce(&el, cond::SERVICE_UNAVAILABLE).await;
             }
             // mod_offline (or another module) may take it; else it bounces.

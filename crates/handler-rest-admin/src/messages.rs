@@ -4,7 +4,7 @@
 use crate::{State, authorize, not_allowed, options};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use listener_core::rest::{ErrorMessage, body, command_error, error, query};
+use listener_core::rest::{ErrorMessage, archive_page, body, command_error, error, query};
 use meerkat_core::commands::{CommandError, ErrorKind, stanza};
 use meerkat_core::meerkat_xmpp::Jid;
 use serde_json::Value;
@@ -173,43 +173,23 @@ async fn lookup(req: &HttpRequest, state: &State, owner: &str, with: Option<&str
     if let Err(r) = authorize(req, state) {
         return r.into();
     }
-    if Jid::new(owner).is_err() {
+    let Ok(owner) = Jid::new(owner) else {
         return error(StatusCode::BAD_REQUEST, "Invalid owner JID");
-    }
-    if with.is_some_and(|w| Jid::new(w).is_err()) {
-        return error(StatusCode::BAD_REQUEST, "Invalid interlocutor JID");
-    }
+    };
+    let with = match with.map(Jid::new).transpose() {
+        Ok(w) => w,
+        Err(_) => return error(StatusCode::BAD_REQUEST, "Invalid interlocutor JID"),
+    };
     let q = match query(req, &["limit", "before"]) {
         Ok(q) => q,
         Err(r) => return r.into(),
     };
-    for (k, v) in &q {
-        match k.as_str() {
-            "limit" if v.parse::<u32>().is_err() => {
-                return error(StatusCode::BAD_REQUEST, "Invalid limit");
-            }
-            "before" if v.parse::<i64>().is_err() => {
-                return error(StatusCode::BAD_REQUEST, "Invalid value of 'before'");
-            }
-            _ => {}
-        }
-    }
-    let limit = q
-        .iter()
-        .find(|(k, _)| k == "limit")
-        .and_then(|(_, v)| v.parse::<u32>().ok())
-        .unwrap_or(100);
-    let before_us = q
-        .iter()
-        .find(|(k, _)| k == "before")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-        .map(|s| s.saturating_mul(1_000_000));
-    let (Ok(owner), with) = (
-        Jid::new(owner),
-        with.map(Jid::new).transpose().ok().flatten(),
-    ) else {
-        return error(StatusCode::BAD_REQUEST, "Invalid owner JID");
+    let (limit, before) = match archive_page(&q) {
+        Ok(page) => page,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
+    let limit = limit.unwrap_or(100);
+    let before_us = before.map(|s| s.saturating_mul(1_000_000));
     let rows = match stanza::last_messages(
         &state.server,
         &owner.to_bare(),

@@ -225,6 +225,28 @@ pub fn configure_docs(
     );
 }
 
+/// `limit` and `before` of the archive routes of both REST APIs, read from `query`'s
+/// pairs as MongooseIM checks them: a non-negative integer ("Invalid limit") and an
+/// integer ("Invalid value of 'before'"; the unit is the API's). The error is the 400's
+/// message.
+pub fn archive_page(
+    pairs: &[(String, String)],
+) -> Result<(Option<u32>, Option<i64>), &'static str> {
+    let (mut limit, mut before) = (None, None);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "limit" => {
+                limit = Some(v.parse::<u32>().map_err(|_| "Invalid limit")?);
+            }
+            "before" => {
+                before = Some(v.parse::<i64>().map_err(|_| "Invalid value of 'before'")?);
+            }
+            _ => {}
+        }
+    }
+    Ok((limit, before))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

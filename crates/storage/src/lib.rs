@@ -24,6 +24,7 @@
 mod backend;
 mod copy;
 mod error;
+mod mam_page;
 mod postgres;
 mod sqlite;
 

@@ -3,6 +3,7 @@
 //! test), plus PostgreSQL-specific checks: the schema's migrations and refusals, MongooseIM's
 //! value formats, and durability across reopening.
 
+#[macro_use]
 mod conformance;
 
 use std::sync::Arc;
@@ -53,33 +54,7 @@ macro_rules! conformance_tests {
     };
 }
 
-conformance_tests!(
-    accounts,
-    list_and_count_users,
-    remove_user_cascades,
-    roster_round_trip,
-    roster_versions,
-    roster_removal,
-    offline_order,
-    offline_remove_up_to,
-    offline_remove_ids_and_bytes,
-    offline_cleanup_per_domain,
-    offline_removal,
-    vcards,
-    vcard_removal,
-    private_storage,
-    private_removal,
-    last_activity,
-    concurrent_writers,
-    dynamic_domains,
-    domain_admin_passwords,
-    auth_token_sequences,
-    server_secrets,
-    private_listing,
-    last_activity_per_domain,
-    mam_queries,
-    mam_prefs_and_removal,
-);
+every_conformance_test!(conformance_tests);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reopen_durability() {
     let db = server().fresh_database().unwrap();

@@ -203,6 +203,9 @@ pub struct Mam {
     prefs: std::sync::Mutex<std::collections::HashMap<String, Option<Arc<MamPrefs>>>>,
 }
 
+/// Words a full-text query may have at most.
+const MAX_SEARCH_WORDS: usize = 32;
+
 /// Users whose preferences are cached at most.
 const PREFS_CACHE: usize = 100_000;
 
@@ -694,6 +697,10 @@ impl Mam {
                                 .filter(|w| !w.is_empty())
                                 .map(str::to_owned)
                                 .collect();
+                            // Each word is a condition of the query: bounded.
+                            if filter.words.len() > MAX_SEARCH_WORDS {
+                                return Err(bad(req, "Too many words"));
+                            }
                         }
                     }
                     _ => return Err(bad(req, &format!("Unknown field {var}"))),

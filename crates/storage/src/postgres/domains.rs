@@ -32,7 +32,21 @@ fn domain_from_row(
     })
 }
 
-const INSERT_EVENT: &str = "INSERT INTO domain_events (domain) VALUES ($1)";
+impl PgStore {
+    /// Records a change of `domain` in `domain_events`, which MongooseIM nodes poll.
+    async fn domain_event(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        domain: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO domain_events (domain) VALUES ($1)")
+            .bind(domain)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+}
 
 impl DomainStore for PgStore {
     fn domain_insert<'a>(&'a self, domain: &'a str, host_type: &'a str) -> StoreFuture<'a, bool> {
@@ -50,11 +64,7 @@ impl DomainStore for PgStore {
             .rows_affected()
                 == 1;
             if inserted {
-                sqlx::query(INSERT_EVENT)
-                    .bind(domain)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| self.fail(e))?;
+                self.domain_event(&mut tx, domain).await?;
             }
             tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(inserted)
@@ -103,11 +113,7 @@ impl DomainStore for PgStore {
                 .rows_affected()
                 > 0;
             if changed {
-                sqlx::query(INSERT_EVENT)
-                    .bind(domain)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| self.fail(e))?;
+                self.domain_event(&mut tx, domain).await?;
             }
             tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(changed)
@@ -125,11 +131,7 @@ impl DomainStore for PgStore {
                 .rows_affected()
                 > 0;
             if deleted {
-                sqlx::query(INSERT_EVENT)
-                    .bind(domain)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| self.fail(e))?;
+                self.domain_event(&mut tx, domain).await?;
             }
             tx.commit().await.map_err(|e| self.fail(e))?;
             Ok(deleted)

@@ -10,6 +10,7 @@ use sqlx::{Postgres, QueryBuilder};
 
 use super::{PgStore, UserRows, remove_user_rows, split_owner};
 use crate::error::{corrupt, count};
+use crate::mam_page::{PagePlan, known_first_index};
 
 /// The user's archive, preferences and number.
 pub(super) const USER_ROWS: UserRows = &[
@@ -208,28 +209,13 @@ impl MamStore for PgStore {
             let total = self.mam_count(user_id, f, None).await?;
             let mut q = QueryBuilder::<Postgres>::new(COLUMNS);
             push_filter(&mut q, user_id, f);
-            let descending = match start {
-                PageStart::Offset(_) => false,
-                PageStart::After(a) => {
-                    q.push(" AND id > ").push_bind(a);
-                    false
-                }
-                PageStart::Before(b) => {
-                    if let Some(b) = b {
-                        q.push(" AND id < ").push_bind(b);
-                    }
-                    true
-                }
-            };
-            q.push(if descending {
-                " ORDER BY id DESC LIMIT "
-            } else {
-                " ORDER BY id ASC LIMIT "
-            })
-            .push_bind(i64::from(limit));
-            if let PageStart::Offset(k) = start {
-                q.push(" OFFSET ")
-                    .push_bind(i64::try_from(k).unwrap_or(i64::MAX));
+            let plan = PagePlan::of(start);
+            if let Some((op, id)) = plan.bound {
+                q.push(op).push_bind(id);
+            }
+            q.push(plan.order_limit()).push_bind(i64::from(limit));
+            if let Some(offset) = plan.offset {
+                q.push(" OFFSET ").push_bind(offset);
             }
             let rows: Vec<Row> = q
                 .build_query_as()
@@ -240,14 +226,14 @@ impl MamStore for PgStore {
                 .into_iter()
                 .map(message)
                 .collect::<Result<Vec<_>, _>>()?;
-            if descending {
-                messages.reverse();
-            }
-            let first_index = match (start, messages.first()) {
-                (PageStart::Offset(k), _) => k.min(total),
-                (_, Some(first)) => self.mam_count(user_id, f, Some(first.id)).await?,
-                (PageStart::After(_), None) => total,
-                (PageStart::Before(_), None) => 0,
+            plan.settle(&mut messages);
+            let first_index = match (
+                known_first_index(start, messages.first(), total),
+                messages.first(),
+            ) {
+                (Some(i), _) => i,
+                (None, Some(first)) => self.mam_count(user_id, f, Some(first.id)).await?,
+                (None, None) => 0,
             };
             Ok(MamPage {
                 messages,

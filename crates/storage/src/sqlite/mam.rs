@@ -9,6 +9,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use super::{OwnerRows, domain_of, remove_owner};
 use crate::SqliteStore;
 use crate::error::{corrupt, count, db_err};
+use crate::mam_page::{PagePlan, known_first_index};
 
 /// The owner's archive and preferences.
 pub(super) const OWNER_ROWS: OwnerRows = &[
@@ -145,28 +146,13 @@ impl MamStore for SqliteStore {
             let total = self.mam_count(owner, f, None).await?;
             let mut q = QueryBuilder::<Sqlite>::new(COLUMNS);
             push_filter(&mut q, owner, f);
-            let descending = match start {
-                PageStart::Offset(_) => false,
-                PageStart::After(a) => {
-                    q.push(" AND id > ").push_bind(a);
-                    false
-                }
-                PageStart::Before(b) => {
-                    if let Some(b) = b {
-                        q.push(" AND id < ").push_bind(b);
-                    }
-                    true
-                }
-            };
-            q.push(if descending {
-                " ORDER BY id DESC LIMIT "
-            } else {
-                " ORDER BY id ASC LIMIT "
-            })
-            .push_bind(i64::from(limit));
-            if let PageStart::Offset(k) = start {
-                q.push(" OFFSET ")
-                    .push_bind(i64::try_from(k).unwrap_or(i64::MAX));
+            let plan = PagePlan::of(start);
+            if let Some((op, id)) = plan.bound {
+                q.push(op).push_bind(id);
+            }
+            q.push(plan.order_limit()).push_bind(i64::from(limit));
+            if let Some(offset) = plan.offset {
+                q.push(" OFFSET ").push_bind(offset);
             }
             let rows: Vec<Row> = q
                 .build_query_as()
@@ -177,14 +163,14 @@ impl MamStore for SqliteStore {
                 .into_iter()
                 .map(message)
                 .collect::<Result<Vec<_>, _>>()?;
-            if descending {
-                messages.reverse();
-            }
-            let first_index = match (start, messages.first()) {
-                (PageStart::Offset(k), _) => k.min(total),
-                (_, Some(first)) => self.mam_count(owner, f, Some(first.id)).await?,
-                (PageStart::After(_), None) => total,
-                (PageStart::Before(_), None) => 0,
+            plan.settle(&mut messages);
+            let first_index = match (
+                known_first_index(start, messages.first(), total),
+                messages.first(),
+            ) {
+                (Some(i), _) => i,
+                (None, Some(first)) => self.mam_count(owner, f, Some(first.id)).await?,
+                (None, None) => 0,
             };
             Ok(MamPage {
                 messages,

@@ -21,6 +21,40 @@ use meerkat_core::store::{Ask, LastActivity, OfflineMessage, RosterItem, Store, 
 use meerkat_xmpp::scram::{ScramHash, StoredPassword};
 use tokio::task::JoinSet;
 
+/// Calls `$m!(...)` with the name of every conformance function that takes a fresh store,
+/// so each backend's test file runs the same list (a function added here reaches both).
+macro_rules! every_conformance_test {
+    ($m:ident) => {
+        $m!(
+            accounts,
+            list_and_count_users,
+            remove_user_cascades,
+            roster_round_trip,
+            roster_versions,
+            roster_removal,
+            offline_order,
+            offline_remove_up_to,
+            offline_remove_ids_and_bytes,
+            offline_cleanup_per_domain,
+            offline_removal,
+            vcards,
+            vcard_removal,
+            private_storage,
+            private_removal,
+            last_activity,
+            concurrent_writers,
+            dynamic_domains,
+            domain_admin_passwords,
+            auth_token_sequences,
+            server_secrets,
+            private_listing,
+            last_activity_per_domain,
+            mam_queries,
+            mam_prefs_and_removal,
+        );
+    };
+}
+
 mod accounts;
 mod domains;
 mod last;
